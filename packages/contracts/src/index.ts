@@ -1,1 +1,6 @@
 export * from './lake-type.js';
+export * from './dataset-contract.js';
+export * from './job-catalog.js';
+export type * from './lineage-event.js';
+export { OPENLINEAGE_SCHEMA_URL, LAKE_PRODUCER } from './lineage-event.js';
+export * from './permanent-error.js';

@@ -1,0 +1,70 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import type { CatalogDatabase } from './catalog-schema.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+export interface CatalogConfig {
+  /** PostgreSQL URL of the catalog database. */
+  url: string;
+  /**
+   * Schema holding the catalog tables, never BijMantra's own.
+   * @defaultValue 'lake'
+   */
+  schema?: string;
+  /** @defaultValue 10 */
+  poolSize?: number;
+}
+
+export interface Catalog {
+  db: Kysely<CatalogDatabase>;
+  schema: string;
+  /** Applies pending migrations (idempotent, safe to call from every process at start). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Migrations are compiled in, so a bundled app carries them; listed in order. */
+const MIGRATIONS = { '0001-initial': m0001 };
+
+/** Opens the catalog: a pool whose connections resolve unqualified names in the catalog schema. */
+export function openCatalog(config: CatalogConfig): Catalog {
+  const schema = config.schema ?? 'lake';
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid catalog schema name "${schema}"`);
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+    application_name: 'bijmantra-lake-catalog',
+  });
+  const db = new Kysely<CatalogDatabase>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    schema,
+    async migrate() {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      // Concurrent starters (five workers at once) serialize on an advisory lock.
+      await db.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(hashtext(${`lake-migrate-${schema}`}))`.execute(conn);
+        try {
+          const migrator = new Migrator({
+            db: conn as Kysely<unknown>,
+            migrationTableSchema: schema,
+            provider: { getMigrations: async () => MIGRATIONS },
+          });
+          const { error, results } = await migrator.migrateToLatest();
+          const failed = results?.find((r: { status: string }) => r.status === 'Error');
+          if (error || failed) {
+            throw new Error(`catalog migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+          }
+        } finally {
+          await sql`select pg_advisory_unlock(hashtext(${`lake-migrate-${schema}`}))`.execute(conn);
+        }
+      });
+    },
+    close: () => db.destroy(),
+  };
+}
+

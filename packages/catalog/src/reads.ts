@@ -1,0 +1,109 @@
+import type { Catalog } from './catalog-connection.js';
+
+export interface DatasetSummary {
+  id: string;
+  current_version: number | null;
+  row_count: string | null;
+  byte_size: string | null;
+  committed_at: Date | null;
+  contract_hash: string;
+}
+
+export async function listDatasets(catalog: Catalog): Promise<DatasetSummary[]> {
+  return catalog.db
+    .selectFrom('datasets as d')
+    .leftJoin('versions as v', (j) => j.onRef('v.dataset_id', '=', 'd.id').onRef('v.version', '=', 'd.current_version'))
+    .select(['d.id', 'd.current_version', 'v.row_count', 'v.byte_size', 'v.committed_at', 'd.contract_hash'])
+    .orderBy('d.id')
+    .execute();
+}
+
+export interface VersionRow {
+  dataset_id: string;
+  version: number;
+  run_id: string;
+  contract_hash: string;
+  schema_version: string;
+  row_count: string;
+  byte_size: string;
+  file_count: number;
+  snapshot: Record<string, unknown>;
+  committed_at: Date;
+}
+
+export async function listVersions(catalog: Catalog, dataset: string): Promise<VersionRow[]> {
+  return (await catalog.db.selectFrom('versions').selectAll().where('dataset_id', '=', dataset).orderBy('version', 'desc').execute()) as VersionRow[];
+}
+
+/** Which version to read: the current one, a number, or the one current at a point in time. */
+export type VersionSelector = { kind: 'current' } | { kind: 'number'; version: number } | { kind: 'asOf'; at: Date };
+
+/** Parses `v3`, `3`, an ISO timestamp, or undefined (current). */
+export function parseVersionSelector(text: string | undefined): VersionSelector {
+  if (text === undefined || text === '' || text === 'current' || text === 'latest') return { kind: 'current' };
+  const m = /^v?(\d+)$/.exec(text);
+  if (m) return { kind: 'number', version: Number(m[1]) };
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new Error(`"${text}" is neither a version (v3) nor a timestamp`);
+  return { kind: 'asOf', at };
+}
+
+/** Resolves a selector to a committed version; readers never see anything else. */
+export async function resolveVersion(catalog: Catalog, dataset: string, sel: VersionSelector): Promise<VersionRow | undefined> {
+  let q = catalog.db.selectFrom('versions').selectAll().where('dataset_id', '=', dataset);
+  if (sel.kind === 'number') q = q.where('version', '=', sel.version);
+  else if (sel.kind === 'asOf') q = q.where('committed_at', '<=', sel.at).orderBy('version', 'desc').limit(1);
+  else {
+    const ds = await catalog.db.selectFrom('datasets').select('current_version').where('id', '=', dataset).executeTakeFirst();
+    if (ds?.current_version == null) return undefined;
+    q = q.where('version', '=', ds.current_version);
+  }
+  return (await q.executeTakeFirst()) as VersionRow | undefined;
+}
+
+export interface FileRow {
+  bucket: string;
+  path: string;
+  partition: Array<[string, string | null]>;
+  row_count: string;
+  byte_size: string;
+  column_stats: Record<string, unknown>;
+}
+
+export async function versionFiles(catalog: Catalog, dataset: string, version: number): Promise<FileRow[]> {
+  return (await catalog.db
+    .selectFrom('files')
+    .select(['bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats'])
+    .where('dataset_id', '=', dataset)
+    .where('version', '=', version)
+    .orderBy('path')
+    .execute()) as FileRow[];
+}
+
+export async function lineageEvents(catalog: Catalog, filter: { runId?: string; dataset?: string; limit?: number }) {
+  let q = catalog.db.selectFrom('lineage_events').select(['run_id', 'job_name', 'event_type', 'event_time', 'event']).orderBy('id');
+  if (filter.runId) q = q.where('run_id', '=', filter.runId);
+  if (filter.dataset) q = q.where('dataset_id', '=', filter.dataset);
+  return q.limit(filter.limit ?? 1000).execute();
+}
+
+export async function quarantineSummary(catalog: Catalog, dataset: string, version: number) {
+  return catalog.db
+    .selectFrom('quarantine_summaries')
+    .select(['column_name', 'rule', 'row_count'])
+    .where('dataset_id', '=', dataset)
+    .where('version', '=', version)
+    .orderBy('row_count', 'desc')
+    .execute();
+}
+
+/** Every object a committed version references, as `bucket/path`: gc never deletes these. */
+export async function referencedObjects(catalog: Catalog): Promise<Set<string>> {
+  const rows = await catalog.db.selectFrom('files').select(['bucket', 'path']).execute();
+  return new Set(rows.map((r) => `${r.bucket}/${r.path}`));
+}
+
+/** Runs still queued or running: their objects are in flight, not garbage. */
+export async function activeRuns(catalog: Catalog): Promise<Array<{ id: string; dataset_id: string; version: number; updated_at: Date }>> {
+  return catalog.db.selectFrom('runs').select(['id', 'dataset_id', 'version', 'updated_at']).where('status', 'in', ['queued', 'running']).execute();
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import type { DatasetContract, TriggerPayload } from '@lake/contracts';
+import { contractHash, contractToYaml, datasetId } from '@lake/contracts';
+import { sql } from 'kysely';
+import type { Catalog } from './catalog-connection.js';
+import type { RunStatus } from './catalog-schema.js';
+
+/** Registers a dataset and its contract (schema history); the current version is untouched. */
+export async function registerContract(catalog: Catalog, contract: DatasetContract): Promise<string> {
+  const id = datasetId(contract);
+  const hash = contractHash(contract);
+  await catalog.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('datasets')
+      .values({ id, domain: contract.dataset.domain, name: contract.dataset.name, current_version: null, contract_hash: hash })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ contract_hash: hash, updated_at: sql`now()` }))
+      .execute();
+    await trx
+      .insertInto('contracts')
+      .values({
+        dataset_id: id,
+        hash,
+        schema_version: contract.dataset.schema_version,
+        contract: JSON.stringify(contract) as never,
+        yaml: contractToYaml(contract),
+      })
+      .onConflict((oc) => oc.columns(['dataset_id', 'hash']).doNothing())
+      .execute();
+  });
+  return hash;
+}
+
+/** The contract a run was started with (stages never re-read the YAML mid-run). */
+export async function getContract(catalog: Catalog, dataset: string, hash: string): Promise<DatasetContract> {
+  const row = await catalog.db
+    .selectFrom('contracts')
+    .select('contract')
+    .where('dataset_id', '=', dataset)
+    .where('hash', '=', hash)
+    .executeTakeFirst();
+  if (!row) throw new Error(`contract ${hash} of ${dataset} is not registered in the catalog`);
+  return row.contract as unknown as DatasetContract;
+}
+
+export interface StartedRun {
+  runId: string;
+  version: number;
+  contractHash: string;
+  /** True when the trigger joined an existing run instead of starting one. */
+  deduplicated: boolean;
+}
+
+function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  return `run-${t}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Starts a run for a trigger, or returns the run it duplicates: the same trigger (kind + key)
+ * always maps to one run, and a trigger arriving while the dataset already has a queued or
+ * running run joins that run. Reserves the run's version number; a run that fails leaves a gap.
+ */
+export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promise<StartedRun> {
+  return catalog.db.transaction().execute(async (trx) => {
+    const ds = await trx
+      .selectFrom('datasets')
+      .select(['id', 'contract_hash', 'next_version'])
+      .where('id', '=', trigger.dataset)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!ds) throw new Error(`dataset ${trigger.dataset} is not registered; is its contract in schemas/?`);
+    const existing = await trx
+      .selectFrom('runs')
+      .select(['id', 'version', 'contract_hash'])
+      .where('dataset_id', '=', trigger.dataset)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('trigger_kind', '=', trigger.trigger.kind), eb('trigger_key', '=', trigger.trigger.key)]),
+          eb('status', 'in', ['queued', 'running']),
+        ]),
+      )
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    if (existing) return { runId: existing.id, version: existing.version, contractHash: existing.contract_hash, deduplicated: true };
+    const runId = newRunId();
+    await trx
+      .insertInto('runs')
+      .values({
+        id: runId,
+        dataset_id: trigger.dataset,
+        trigger_kind: trigger.trigger.kind,
+        trigger_key: trigger.trigger.key,
+        requested_by: trigger.requestedBy,
+        full_refresh: trigger.full,
+        status: 'queued',
+        stage: 'extract',
+        version: ds.next_version,
+        contract_hash: ds.contract_hash,
+        source_rows: null,
+        loaded_rows: null,
+        quarantined_rows: null,
+        error: null,
+        started_at: null,
+        finished_at: null,
+      })
+      .execute();
+    await trx.updateTable('datasets').set({ next_version: ds.next_version + 1 }).where('id', '=', trigger.dataset).execute();
+    return { runId, version: ds.next_version, contractHash: ds.contract_hash, deduplicated: false };
+  });
+}
+
+export interface RunRow {
+  id: string;
+  dataset_id: string;
+  status: RunStatus;
+  stage: string | null;
+  version: number;
+  contract_hash: string;
+  trigger_kind: string;
+  trigger_key: string;
+  full_refresh: boolean;
+  source_rows: string | null;
+  loaded_rows: string | null;
+  quarantined_rows: string | null;
+  error: { stage: string; message: string; attempt?: number } | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export async function getRun(catalog: Catalog, runId: string): Promise<RunRow | undefined> {
+  return (await catalog.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst()) as RunRow | undefined;
+}
+
+export async function listRuns(catalog: Catalog, opts: { dataset?: string; limit?: number } = {}): Promise<RunRow[]> {
+  let q = catalog.db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(opts.limit ?? 50);
+  if (opts.dataset) q = q.where('dataset_id', '=', opts.dataset);
+  return (await q.execute()) as RunRow[];
+}
+
+/** Records that a stage started (or restarted: attempts counts every start). */
+export async function beginStage(catalog: Catalog, runId: string, stage: string): Promise<void> {
+  await catalog.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('run_stages')
+      .values({ run_id: runId, stage, status: 'running', result: null, error: null, finished_at: null })
+      .onConflict((oc) =>
+        oc.columns(['run_id', 'stage']).doUpdateSet({ status: 'running', attempts: sql`run_stages.attempts + 1`, started_at: sql`now()`, error: null }),
+      )
+      .execute();
+    await trx
+      .updateTable('runs')
+      .set({ status: 'running', stage, started_at: sql`coalesce(started_at, now())`, updated_at: sql`now()` })
+      .where('id', '=', runId)
+      .where('status', 'in', ['queued', 'running'])
+      .execute();
+  });
+}
+
+/** Records a stage's result; a retried stage finds it and returns it instead of redoing work. */
+export async function finishStage(catalog: Catalog, runId: string, stage: string, result: unknown): Promise<void> {
+  await catalog.db
+    .updateTable('run_stages')
+    .set({ status: 'done', result: JSON.stringify(result) as never, finished_at: sql`now()` })
+    .where('run_id', '=', runId)
+    .where('stage', '=', stage)
+    .execute();
+}
+
+export async function stageResult<T>(catalog: Catalog, runId: string, stage: string): Promise<T | undefined> {
+  const row = await catalog.db
+    .selectFrom('run_stages')
+    .select(['result', 'status'])
+    .where('run_id', '=', runId)
+    .where('stage', '=', stage)
+    .executeTakeFirst();
+  return row?.status === 'done' ? (row.result as T) : undefined;
+}
+
+/** Records run counts as the stages learn them. */
+export async function setRunCounts(
+  catalog: Catalog,
+  runId: string,
+  counts: { source_rows?: number; loaded_rows?: number; quarantined_rows?: number },
+): Promise<void> {
+  await catalog.db.updateTable('runs').set({ ...counts, updated_at: sql`now()` }).where('id', '=', runId).execute();
+}
+
+/** Marks a run failed for good (its reserved version becomes a gap). Never touches a committed run. */
+export async function failRun(catalog: Catalog, runId: string, stage: string, message: string, attempt?: number): Promise<void> {
+  await catalog.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('run_stages')
+      .set({ status: 'failed', error: message, finished_at: sql`now()` })
+      .where('run_id', '=', runId)
+      .where('stage', '=', stage)
+      .execute();
+    await trx
+      .updateTable('runs')
+      .set({ status: 'failed', stage, error: JSON.stringify({ stage, message, attempt }) as never, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', runId)
+      .where('status', '!=', 'committed')
+      .execute();
+  });
+}
+
+/** Records a stage error that will be retried (the run stays running). */
+export async function noteStageError(catalog: Catalog, runId: string, stage: string, message: string): Promise<void> {
+  await catalog.db.updateTable('run_stages').set({ error: message }).where('run_id', '=', runId).where('stage', '=', stage).execute();
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * The job catalog: every queue, its payload and result schemas, attempts and timeout. Apps meet
+ * only through these payloads; handlers derive their types from here. Payloads carry references
+ * (run id, contract hash, object keys, row counts), never rows.
+ */
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,120}$/, 'lowercase [a-z0-9_-] id');
+const datasetRef = z.string().regex(/^[a-z]+\.[a-z][a-z0-9_]*$/, '<domain>.<dataset>');
+const objectRef = z.object({ bucket: z.string(), path: z.string() });
+/** Partition values as `[column, value]` pairs in partition_by order; null is the null partition. */
+const partition = z.array(z.tuple([z.string(), z.string().nullable()]));
+const stat = z.object({ nullCount: z.number(), min: z.unknown().optional(), max: z.unknown().optional() });
+
+export const stagedFile = z.object({
+  object: objectRef,
+  partition,
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+export type StagedFile = z.infer<typeof stagedFile>;
+
+export const dataFile = stagedFile.extend({ columnStats: z.record(z.string(), stat) });
+export type DataFile = z.infer<typeof dataFile>;
+
+export const triggerPayload = z.object({
+  dataset: datasetRef,
+  trigger: z.object({
+    kind: z.enum(['manual', 'schedule', 'event', 'backfill']),
+    /** Same kind + key → same run. */
+    key: z.string().min(1).max(200),
+  }),
+  requestedBy: z.string().max(200).default('cli'),
+  full: z.boolean().default(false),
+});
+export type TriggerPayload = z.infer<typeof triggerPayload>;
+export const triggerResult = z.object({ runId: id, version: z.number().int(), deduplicated: z.boolean() });
+export type TriggerResult = z.infer<typeof triggerResult>;
+
+/** Common to every stage job of one run. */
+const runRef = z.object({
+  runId: id,
+  dataset: datasetRef,
+  contractHash: z.string(),
+  version: z.number().int().positive(),
+});
+export type RunRef = z.infer<typeof runRef>;
+
+export const extractPayload = runRef;
+export const extractResult = z.object({
+  files: z.array(stagedFile),
+  sourceRows: z.number().int().nonnegative(),
+  snapshot: z.object({ xmin: z.string(), takenAt: z.string() }),
+  organizations: z.array(z.number().int()),
+});
+export type ExtractResult = z.infer<typeof extractResult>;
+
+export const transformPayload = runRef;
+export const quarantineRef = z.object({ files: z.array(dataFile), rows: z.number().int().nonnegative() });
+export const transformResult = z.object({
+  files: z.array(dataFile),
+  quarantine: quarantineRef,
+  inputRows: z.number().int().nonnegative(),
+  loadedRows: z.number().int().nonnegative(),
+  quarantineByRule: z.array(z.object({ column: z.string(), rule: z.string(), rows: z.number().int() })),
+});
+export type TransformResult = z.infer<typeof transformResult>;
+
+export const loadPayload = runRef;
+export const loadResult = z.object({ committed: z.boolean(), version: z.number().int(), rows: z.number().int(), alreadyCommitted: z.boolean() });
+export type LoadResult = z.infer<typeof loadResult>;
+
+export const catalogPayload = runRef;
+export const catalogResult = z.object({ objects: z.array(objectRef) });
+export type CatalogResult = z.infer<typeof catalogResult>;
+
+export const datasetCommittedEvent = z.object({
+  dataset: datasetRef,
+  version: z.number().int().positive(),
+  runId: id,
+  rows: z.number().int().nonnegative(),
+  committedAt: z.string(),
+});
+export type DatasetCommittedEvent = z.infer<typeof datasetCommittedEvent>;
+
+export interface QueueDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  /** Queue name (BullMQ forbids `:` in names and job ids). */
+  name: string;
+  payload: P;
+  result: R;
+  /** Attempts before the job fails for good. */
+  attempts: number;
+  /** Milliseconds a single attempt may take before it is failed. */
+  timeoutMs: number;
+}
+
+function queue<P extends z.ZodType, R extends z.ZodType>(def: QueueDefinition<P, R>): QueueDefinition<P, R> {
+  return def;
+}
+
+export const jobCatalog = {
+  scheduler: queue({ name: 'lake-scheduler', payload: triggerPayload, result: triggerResult, attempts: 5, timeoutMs: 60_000 }),
+  extract: queue({ name: 'lake-extract', payload: extractPayload, result: extractResult, attempts: 5, timeoutMs: 3_600_000 }),
+  transform: queue({ name: 'lake-transform', payload: transformPayload, result: transformResult, attempts: 5, timeoutMs: 3_600_000 }),
+  load: queue({ name: 'lake-load', payload: loadPayload, result: loadResult, attempts: 8, timeoutMs: 600_000 }),
+  catalog: queue({ name: 'lake-catalog', payload: catalogPayload, result: catalogResult, attempts: 8, timeoutMs: 600_000 }),
+  events: queue({ name: 'lake-events', payload: datasetCommittedEvent, result: z.unknown(), attempts: 3, timeoutMs: 60_000 }),
+} as const;
+
+export type JobCatalog = typeof jobCatalog;
+export type QueueKey = keyof JobCatalog;
+export type PayloadOf<K extends QueueKey> = z.infer<JobCatalog[K]['payload']>;
+export type ResultOf<K extends QueueKey> = z.infer<JobCatalog[K]['result']>;
+
+/** The stages of a run in order; each is one queue and one app. */
+export const STAGES = ['extract', 'transform', 'load', 'catalog'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Deterministic job id of a run's stage: duplicates of the same stage collapse into one job. */
+export function stageJobId(runId: string, stage: Stage): string {
+  return `${runId}-${stage}`;
+}

@@ -1,0 +1,145 @@
+import { FlowProducer, Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import {
+  type DatasetContract,
+  type PayloadOf,
+  type QueueKey,
+  type RunRef,
+  type TriggerPayload,
+  type TriggerResult,
+  datasetId,
+  jobCatalog,
+  stageJobId,
+  triggerResult,
+} from '@lake/contracts';
+import { type QueueConnectionConfig, redisOptions } from './connection.js';
+
+/** Completed jobs stay long enough for deduplication by job id and for operators to look. */
+const KEEP = { removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
+
+/** Producer side of every lake queue: typed, validated enqueueing, run flows, schedules. */
+export class LakeQueues {
+  readonly prefix: string;
+  private readonly queues = new Map<QueueKey, Queue>();
+  private readonly flows: FlowProducer;
+  private events?: QueueEvents;
+
+  constructor(readonly config: QueueConnectionConfig) {
+    this.prefix = config.prefix ?? 'lake';
+    this.flows = new FlowProducer({ connection: redisOptions(config), prefix: this.prefix });
+  }
+
+  queue(key: QueueKey): Queue {
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new Queue(jobCatalog[key].name, { connection: redisOptions(this.config), prefix: this.prefix });
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  /** Adds one job after validating its payload against the job catalog. */
+  async enqueue<K extends QueueKey>(key: K, payload: PayloadOf<K>, opts: JobsOptions = {}) {
+    const def = jobCatalog[key];
+    const data = def.payload.parse(payload);
+    return this.queue(key).add(key, data, { attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...KEEP, ...opts });
+  }
+
+  /**
+   * Sends a trigger to the scheduler. The job id derives from the trigger, so the same trigger
+   * sent twice (even at once) is one job; the scheduler maps it to one run.
+   */
+  async trigger(payload: TriggerPayload) {
+    const jobId = `trigger-${payload.dataset.replace('.', '_')}-${payload.trigger.kind}-${hashKey(payload.trigger.key)}`;
+    return this.enqueue('scheduler', payload, { jobId });
+  }
+
+  /** Sends a trigger and waits for the scheduler to answer with the run it started or joined. */
+  async triggerAndWait(payload: TriggerPayload, timeoutMs = 60_000): Promise<TriggerResult> {
+    const job = await this.trigger(payload);
+    if (!this.events) {
+      this.events = new QueueEvents(jobCatalog.scheduler.name, { connection: redisOptions(this.config), prefix: this.prefix });
+      await this.events.waitUntilReady();
+    }
+    const value = await job.waitUntilFinished(this.events, timeoutMs);
+    return triggerResult.parse(value);
+  }
+
+  /**
+   * Creates a run's flow: extract → transform → load → catalog, each a child of the next, with
+   * deterministic job ids, so a retried scheduler job cannot create a second flow.
+   */
+  async addRunFlow(ref: RunRef): Promise<void> {
+    const existing = await this.queue('catalog').getJob(stageJobId(ref.runId, 'catalog'));
+    if (existing) return;
+    const opts = (key: QueueKey, stage: 'extract' | 'transform' | 'load' | 'catalog'): JobsOptions => ({
+      jobId: stageJobId(ref.runId, stage),
+      attempts: jobCatalog[key].attempts,
+      backoff: { type: 'exponential', delay: 2000 },
+      failParentOnFailure: true,
+      ...KEEP,
+    });
+    await this.flows.add({
+      name: 'catalog',
+      queueName: jobCatalog.catalog.name,
+      data: ref,
+      opts: opts('catalog', 'catalog'),
+      children: [
+        {
+          name: 'load',
+          queueName: jobCatalog.load.name,
+          data: ref,
+          opts: opts('load', 'load'),
+          children: [
+            {
+              name: 'transform',
+              queueName: jobCatalog.transform.name,
+              data: ref,
+              opts: opts('transform', 'transform'),
+              children: [{ name: 'extract', queueName: jobCatalog.extract.name, data: ref, opts: opts('extract', 'extract') }],
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  /**
+   * Makes the job schedulers match the contracts: one per dataset, upserted by a stable id, so
+   * several scheduler replicas upserting at once still leave exactly one schedule per dataset.
+   */
+  async syncSchedules(contracts: DatasetContract[]): Promise<void> {
+    const q = this.queue('scheduler');
+    const wanted = new Set<string>();
+    for (const c of contracts) {
+      const id = datasetId(c);
+      const schedulerId = `schedule-${id.replace('.', '_')}`;
+      wanted.add(schedulerId);
+      await q.upsertJobScheduler(
+        schedulerId,
+        { pattern: c.schedule, tz: 'UTC' },
+        { name: 'scheduled', data: { dataset: id, trigger: { kind: 'schedule', key: 'cron' }, requestedBy: 'scheduler', full: false }, opts: { ...KEEP } },
+      );
+    }
+    for (const s of await q.getJobSchedulers(0, -1)) {
+      if (s.key.startsWith('schedule-') && !wanted.has(s.key)) await q.removeJobScheduler(s.key);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.flows.close();
+    await this.events?.close();
+  }
+}
+
+/** Job ids allow no `:`; a short stable hash keeps any trigger key usable. */
+function hashKey(key: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+}
