@@ -1,0 +1,291 @@
+import {
+  type ColumnBatch,
+  type ColumnSpec,
+  type DatasetContract,
+  type FieldContract,
+  type LakeValue,
+  type ParsedLakeType,
+  outputColumns,
+  parseLakeType,
+} from '@lake/contracts';
+import {
+  parseBigIntText,
+  parseBooleanText,
+  parseDateText,
+  parseDecimalText,
+  parseFloatText,
+  parseIntText,
+  parseTimestampText,
+} from './value-parsers.js';
+
+/** One broken rule on one column of one row. */
+export interface Violation {
+  column: string;
+  rule: 'required' | 'type' | 'cast' | 'range' | 'category' | 'pattern' | 'scale_range' | 'scale_category';
+  raw: string | null;
+  message: string;
+}
+
+export interface RejectedRow {
+  /** 0-based position of the row in its staging file. */
+  row: number;
+  violations: Violation[];
+  /** The staged row as received, so nothing is lost. */
+  staged: Record<string, LakeValue>;
+}
+
+export interface ValidatedBatch {
+  valid: ColumnBatch;
+  rejected: RejectedRow[];
+}
+
+interface ScaleRule {
+  min?: number;
+  max?: number;
+  categories?: Set<string>;
+}
+
+const FAILED = Symbol('failed');
+type Coerced = LakeValue | typeof FAILED;
+
+function rawText(v: LakeValue): string | null {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+  return String(v);
+}
+
+/** Converts a staged value of any lake type to `target`; FAILED when it cannot be represented. */
+function coerce(v: LakeValue, target: ParsedLakeType, zone: string): Coerced {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') {
+    if (target.base !== 'string' && target.base !== 'json' && v.trim() === '') return null;
+    switch (target.base) {
+      case 'string':
+      case 'json':
+        return v;
+      case 'float32':
+      case 'float64':
+        return parseFloatText(v) ?? FAILED;
+      case 'int16':
+        return parseIntText(v, 16) ?? FAILED;
+      case 'int32':
+        return parseIntText(v, 32) ?? FAILED;
+      case 'int64':
+        return parseBigIntText(v) ?? FAILED;
+      case 'boolean':
+        return parseBooleanText(v) ?? FAILED;
+      case 'decimal':
+        return parseDecimalText(v, target.precision as number, target.scale as number) ?? FAILED;
+      case 'date':
+        return parseDateText(v) ?? FAILED;
+      case 'timestamp':
+        return parseTimestampText(v, zone) ?? FAILED;
+      default:
+        return FAILED;
+    }
+  }
+  if (typeof v === 'number') {
+    switch (target.base) {
+      case 'float32':
+      case 'float64':
+        return v;
+      case 'int16':
+      case 'int32': {
+        const limit = target.base === 'int16' ? 2 ** 15 : 2 ** 31;
+        return Number.isInteger(v) && v >= -limit && v < limit ? v : FAILED;
+      }
+      case 'int64':
+        return Number.isInteger(v) ? BigInt(v) : FAILED;
+      case 'string':
+        return String(v);
+      case 'decimal':
+        return parseDecimalText(String(v), target.precision as number, target.scale as number) ?? FAILED;
+      case 'date':
+        return Number.isInteger(v) ? v : FAILED;
+      default:
+        return FAILED;
+    }
+  }
+  if (typeof v === 'bigint') {
+    switch (target.base) {
+      case 'int64':
+      case 'timestamp':
+        return v;
+      case 'int16':
+      case 'int32': {
+        const limit = target.base === 'int16' ? 2n ** 15n : 2n ** 31n;
+        return v >= -limit && v < limit ? Number(v) : FAILED;
+      }
+      case 'float64':
+      case 'float32':
+        return Number(v);
+      case 'string':
+        return v.toString();
+      case 'date':
+        return Number((v < 0n ? v - 86_399_999_999n : v) / 86_400_000_000n);
+      default:
+        return FAILED;
+    }
+  }
+  if (typeof v === 'boolean') {
+    if (target.base === 'boolean') return v;
+    if (target.base === 'string') return String(v);
+    return FAILED;
+  }
+  if (Array.isArray(v) && target.base === 'list' && target.element) {
+    const out: LakeValue[] = [];
+    for (const e of v) {
+      const c = coerce(e, target.element, zone);
+      if (c === FAILED) return FAILED;
+      out.push(c);
+    }
+    return out;
+  }
+  if (Array.isArray(v) && (target.base === 'json' || target.base === 'string')) return rawText(v);
+  return FAILED;
+}
+
+function parseScale(text: string): ScaleRule {
+  try {
+    const doc = JSON.parse(text) as { min?: unknown; max?: unknown; minimumValue?: unknown; maximumValue?: unknown; categories?: unknown };
+    const num = (x: unknown) => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : undefined);
+    const rule: ScaleRule = {};
+    const min = num(doc.minimumValue) ?? num(doc.min);
+    const max = num(doc.maximumValue) ?? num(doc.max);
+    if (min !== undefined) rule.min = min;
+    if (max !== undefined) rule.max = max;
+    if (Array.isArray(doc.categories) && doc.categories.length > 0) {
+      rule.categories = new Set(
+        doc.categories.map((c: unknown) => (c && typeof c === 'object' ? String((c as { value?: unknown }).value ?? (c as { label?: unknown }).label) : String(c))),
+      );
+    }
+    return rule;
+  } catch {
+    return {};
+  }
+}
+
+interface FieldPlan {
+  field: FieldContract;
+  type: ParsedLakeType;
+  source: LakeValue[] | undefined;
+  castBy: LakeValue[] | undefined;
+  when: Set<string> | undefined;
+  scale: LakeValue[] | undefined;
+  pattern: RegExp | undefined;
+  categories: Set<string> | undefined;
+  zone: string;
+}
+
+/**
+ * Validates and types staged rows against a contract. A row with any violation is rejected
+ * whole, with every violation located; the rest are written in the contract's column types.
+ */
+export class RowValidator {
+  readonly columns: ColumnSpec[];
+  private readonly fields: Array<{ f: FieldContract; type: ParsedLakeType; when?: Set<string>; pattern?: RegExp; categories?: Set<string> }>;
+  private readonly scaleCache = new Map<string, ScaleRule>();
+
+  constructor(
+    contract: DatasetContract,
+    readonly stagingColumns: ColumnSpec[],
+  ) {
+    this.columns = outputColumns(contract);
+    const staged = new Set(stagingColumns.map((c) => c.name));
+    const missing = contract.fields.flatMap((f) => [f.source, f.cast_by, f.scale].filter((c): c is string => !!c && !staged.has(c)));
+    if (missing.length > 0) throw new Error(`staging data lacks column(s) ${[...new Set(missing)].join(', ')} that the contract reads`);
+    this.fields = contract.fields.map((f) => ({
+      f,
+      type: parseLakeType(f.type),
+      ...(f.when ? { when: new Set(f.when.map((w) => w.toLowerCase())) } : {}),
+      ...(f.pattern ? { pattern: new RegExp(f.pattern, 'u') } : {}),
+      ...(f.categories ? { categories: new Set(f.categories) } : {}),
+    }));
+  }
+
+  validate(batch: ColumnBatch, firstRow: number): ValidatedBatch {
+    const plans: FieldPlan[] = this.fields.map(({ f, type, when, pattern, categories }) => ({
+      field: f,
+      type,
+      source: batch.columns[f.source],
+      castBy: f.cast_by ? batch.columns[f.cast_by] : undefined,
+      when,
+      scale: f.scale ? batch.columns[f.scale] : undefined,
+      pattern,
+      categories,
+      zone: f.timezone ?? 'UTC',
+    }));
+    const out: Record<string, LakeValue[]> = Object.fromEntries(this.columns.map((c) => [c.name, []]));
+    const rejected: RejectedRow[] = [];
+    const values: LakeValue[] = new Array(plans.length);
+    for (let i = 0; i < batch.rowCount; i++) {
+      let violations: Violation[] | undefined;
+      for (let p = 0; p < plans.length; p++) {
+        const plan = plans[p] as FieldPlan;
+        const result = this.fieldValue(plan, i);
+        if (typeof result === 'object' && result !== null && 'violation' in result) {
+          (violations ??= []).push(result.violation);
+          values[p] = null;
+        } else {
+          values[p] = result as LakeValue;
+        }
+      }
+      if (violations) {
+        const staged: Record<string, LakeValue> = {};
+        for (const c of this.stagingColumns) staged[c.name] = (batch.columns[c.name] as LakeValue[])[i] ?? null;
+        rejected.push({ row: firstRow + i, violations, staged });
+        continue;
+      }
+      for (let p = 0; p < plans.length; p++) (out[(plans[p] as FieldPlan).field.name] as LakeValue[]).push(values[p] as LakeValue);
+    }
+    return { valid: { rowCount: batch.rowCount - rejected.length, columns: out }, rejected };
+  }
+
+  private fieldValue(plan: FieldPlan, i: number): LakeValue | { violation: Violation } {
+    const { field } = plan;
+    const raw = plan.source ? (plan.source[i] ?? null) : null;
+    if (plan.castBy) {
+      const by = plan.castBy[i];
+      if (by === null || by === undefined || !plan.when?.has(String(by).toLowerCase())) return null;
+    }
+    const value = coerce(raw, plan.type, plan.zone);
+    if (value === FAILED) {
+      const rule = plan.castBy ? 'cast' : 'type';
+      const as = plan.castBy ? ` (scale dataType ${String(plan.castBy[i])})` : '';
+      return { violation: { column: field.name, rule, raw: rawText(raw), message: `"${rawText(raw)}" is not a valid ${field.type}${as}` } };
+    }
+    if (value === null) {
+      if (!field.nullable) return { violation: { column: field.name, rule: 'required', raw: rawText(raw), message: `${field.name} is required` } };
+      return null;
+    }
+    const num = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && plan.type.base === 'decimal' ? Number(value) : undefined;
+    if (num !== undefined && plan.type.base !== 'date') {
+      if ((field.minimum !== undefined && num < field.minimum) || (field.maximum !== undefined && num > field.maximum)) {
+        return { violation: { column: field.name, rule: 'range', raw: rawText(raw), message: `${num} is outside [${field.minimum ?? '-∞'}, ${field.maximum ?? '∞'}]` } };
+      }
+    }
+    if (plan.categories && !plan.categories.has(String(value))) {
+      return { violation: { column: field.name, rule: 'category', raw: rawText(raw), message: `"${String(value)}" is not one of ${[...plan.categories].join(', ')}` } };
+    }
+    if (plan.pattern && typeof value === 'string' && !plan.pattern.test(value)) {
+      return { violation: { column: field.name, rule: 'pattern', raw: rawText(raw), message: `"${value}" does not match ${field.pattern}` } };
+    }
+    if (plan.scale) {
+      const text = plan.scale[i];
+      if (typeof text === 'string' && text !== '' && text !== 'null') {
+        let scale = this.scaleCache.get(text);
+        if (!scale) {
+          scale = parseScale(text);
+          this.scaleCache.set(text, scale);
+        }
+        if (num !== undefined && ((scale.min !== undefined && num < scale.min) || (scale.max !== undefined && num > scale.max))) {
+          return { violation: { column: field.name, rule: 'scale_range', raw: rawText(raw), message: `${num} is outside the scale's valid range [${scale.min ?? '-∞'}, ${scale.max ?? '∞'}]` } };
+        }
+        if (num === undefined && scale.categories && !scale.categories.has(String(value))) {
+          return { violation: { column: field.name, rule: 'scale_category', raw: rawText(raw), message: `"${String(value)}" is not a category of the scale (${[...scale.categories].slice(0, 10).join(', ')})` } };
+        }
+      }
+    }
+    return value;
+  }
+}
