@@ -46,6 +46,7 @@ export interface StartedRun {
   runId: string;
   version: number;
   contractHash: string;
+  status: RunStatus;
   /** True when the trigger joined an existing run instead of starting one. */
   deduplicated: boolean;
 }
@@ -71,7 +72,7 @@ export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promi
     if (!ds) throw new Error(`dataset ${trigger.dataset} is not registered; is its contract in schemas/?`);
     const existing = await trx
       .selectFrom('runs')
-      .select(['id', 'version', 'contract_hash'])
+      .select(['id', 'version', 'contract_hash', 'status'])
       .where('dataset_id', '=', trigger.dataset)
       .where((eb) =>
         eb.or([
@@ -81,7 +82,9 @@ export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promi
       )
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
-    if (existing) return { runId: existing.id, version: existing.version, contractHash: existing.contract_hash, deduplicated: true };
+    if (existing) {
+      return { runId: existing.id, version: existing.version, contractHash: existing.contract_hash, status: existing.status, deduplicated: true };
+    }
     const runId = newRunId();
     await trx
       .insertInto('runs')
@@ -105,7 +108,7 @@ export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promi
       })
       .execute();
     await trx.updateTable('datasets').set({ next_version: ds.next_version + 1 }).where('id', '=', trigger.dataset).execute();
-    return { runId, version: ds.next_version, contractHash: ds.contract_hash, deduplicated: false };
+    return { runId, version: ds.next_version, contractHash: ds.contract_hash, status: 'queued', deduplicated: false };
   });
 }
 

@@ -1,4 +1,4 @@
-import { type DataFile, parseContract } from '@lake/contracts';
+import { type DataFile, type RunEvent, parseContract } from '@lake/contracts';
 import { type TestDatabase, createTestDatabase } from '@lake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,8 +32,16 @@ const file = (path: string, rows: number): DataFile => ({
   columnStats: { id: { nullCount: 0, min: 1, max: rows } },
 });
 
-const lineage = (runId: string) =>
-  ({ eventType: 'COMPLETE', eventTime: new Date().toISOString(), producer: 'p', schemaURL: 's', run: { runId }, job: { namespace: 'n', name: 'phenotype.things' }, inputs: [], outputs: [] }) as const;
+const lineage = (runId: string): RunEvent => ({
+  eventType: 'COMPLETE',
+  eventTime: new Date().toISOString(),
+  producer: 'p',
+  schemaURL: 's',
+  run: { runId },
+  job: { namespace: 'n', name: 'phenotype.things' },
+  inputs: [],
+  outputs: [],
+});
 
 describe('catalog commit protocol (PostgreSQL)', () => {
   let db: TestDatabase;

@@ -99,9 +99,11 @@ export function parseContract(yamlText: string, origin: string): DatasetContract
     throw new ContractError(origin, [`not valid YAML: ${(err as Error).message}`]);
   }
   if (!validateShape(doc)) {
-    const problems = (validateShape.errors ?? []).map(
-      (e) => `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as string[]).join(', ')})` : ''}`,
-    );
+    const problems = (validateShape.errors ?? []).map((e) => {
+      const p = e.params as { allowedValues?: string[]; additionalProperty?: string };
+      const detail = p.allowedValues ? ` (${p.allowedValues.join(', ')})` : p.additionalProperty ? `: "${p.additionalProperty}"` : '';
+      return `${e.instancePath || '/'} ${e.message}${detail}`;
+    });
     throw new ContractError(origin, problems);
   }
   const raw = doc as Omit<DatasetContract, 'fields' | 'source'> & {

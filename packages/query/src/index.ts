@@ -1,1 +1,1 @@
-export {};
+export * from './lake-query.js';

@@ -1,0 +1,61 @@
+import type { Readable, ReadableOptions } from 'node:stream';
+import type { ClientBase } from 'pg';
+import copyStreams from 'pg-copy-streams';
+
+/** Options for {@link copyOutBinary}. */
+export interface CopyOutOptions {
+  /**
+   * Bytes the COPY stream buffers ahead of the consumer before it stops reading the socket.
+   * @defaultValue 262144
+   */
+  highWaterMark?: number;
+}
+
+/**
+ * Runs `COPY (sql) TO STDOUT (FORMAT binary)` on an already-connected client and yields the raw
+ * COPY data as it arrives. Reading is paced by the consumer: while it does not pull, the socket is
+ * not read, so PostgreSQL is held back by TCP flow control rather than buffered in memory.
+ *
+ * Works inside a transaction (the extractor runs one REPEATABLE READ transaction with `SET LOCAL`).
+ * If the consumer stops early, the rest of the COPY is read and discarded so the client stays
+ * usable and the transaction intact; a query error rejects the iteration with PostgreSQL's error.
+ */
+export async function* copyOutBinary(
+  client: ClientBase,
+  sql: string,
+  options: CopyOutOptions = {},
+): AsyncGenerator<Buffer, void, undefined> {
+  // The newline keeps a trailing `-- comment` in sql from swallowing the closing parenthesis.
+  const text = `COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT binary)`;
+  const streamOptions: ReadableOptions = { highWaterMark: options.highWaterMark ?? 262_144 };
+  const stream: Readable = client.query(copyStreams.to(text, streamOptions));
+  let finished = false;
+  let failed = false;
+  stream.once('error', () => {
+    failed = true;
+  });
+  try {
+    // destroyOnReturn: false — destroying the stream would strand the connection mid-COPY.
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+      yield chunk as Buffer;
+    }
+    finished = true;
+  } finally {
+    if (!finished && !failed) await discardRest(stream);
+  }
+}
+
+function discardRest(stream: Readable): Promise<void> {
+  if (stream.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    // An error here was already reported to pg's query queue; the caller's error wins.
+    stream.once('error', () => resolve());
+    stream.once('end', () => resolve());
+    stream.resume();
+  });
+}
+
+/** A query used as a subquery must not end in `;`. */
+export function stripTrailingSemicolons(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}

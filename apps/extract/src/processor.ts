@@ -1,0 +1,98 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beginStage, type Catalog, finishStage, getContract, setRunCounts, stageResult } from '@lake/catalog';
+import { type ColumnSpec, type ExtractResult, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
+import type { Logger } from '@lake/logging';
+import { ParquetFileWriter, fileSink } from '@lake/parquet';
+import type { StageContext } from '@lake/queue';
+import type { ObjectStore, StorageLayout } from '@lake/storage';
+import pg from 'pg';
+import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
+import { sourceQuery, stagingType } from './source-query.js';
+
+export interface ExtractDeps {
+  catalog: Catalog;
+  store: ObjectStore;
+  layout: StorageLayout;
+  /** The source database, as an ordinary role: RLS applies to every read. */
+  sourceUrl: string;
+  tmpDir: string;
+  log: Logger;
+  /** @defaultValue 131072 */
+  rowGroupSize?: number;
+}
+
+/**
+ * Extract: reads the contract's source in ONE consistent snapshot (REPEATABLE READ, read only),
+ * one organization at a time under `SET LOCAL app.current_organization_id`, streaming binary COPY
+ * through the decoder into staging Parquet, one row group in memory at a time.
+ * Staging keys carry the attempt, so a retried or duplicated extract never overwrites a file
+ * another attempt already reported; what a dead attempt leaves behind is garbage for `gc`.
+ */
+export function createExtractProcessor(deps: ExtractDeps) {
+  return async (job: PayloadOf<'extract'>, ctx: StageContext): Promise<ExtractResult> => {
+    const done = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
+    if (done) return done;
+    await beginStage(deps.catalog, job.runId, 'extract');
+    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
+    const { domain, name } = parseDatasetId(job.dataset);
+    const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
+
+    const client = new pg.Client({ connectionString: deps.sourceUrl, application_name: 'bijmantra-lake-extract' });
+    await client.connect();
+    const files: StagedFile[] = [];
+    let sourceRows = 0;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // The snapshot is taken by the first statement: every query below sees this same instant.
+      const snap = await client.query<{ xmin: string; taken_at: Date }>(
+        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, now() AS taken_at',
+      );
+      const snapshot = { xmin: snap.rows[0]?.xmin ?? '0', takenAt: (snap.rows[0]?.taken_at ?? new Date()).toISOString() };
+      const orgs = contract.source.org_scope
+        ? (await client.query<{ id: number }>('SELECT id FROM organizations ORDER BY id')).rows.map((r) => r.id)
+        : [];
+      const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
+      for (const org of scopes) {
+        await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
+        const sql = sourceQuery(contract, org);
+        const descriptors = await describeQuery(client, sql);
+        const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
+        const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
+        const key = deps.layout.stagingKey(domain, job.runId, name, partition, `part-a${ctx.attempt}.parquet`);
+        const tmp = join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}.parquet`);
+        const sink = await fileSink(tmp);
+        const writer = new ParquetFileWriter(specs, sink, {
+          rowGroupSize: deps.rowGroupSize ?? 131_072,
+          keyValueMetadata: { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) },
+        });
+        const decoder = new BinaryCopyDecoder(descriptors, { batchRows: deps.rowGroupSize ?? 131_072 });
+        try {
+          for await (const batch of decoder.decode(copyOutBinary(client, sql))) {
+            await writer.writeBatch(batch);
+            sourceRows += batch.rowCount;
+            await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
+          }
+          const written = await writer.close();
+          await sink.close();
+          const put = await deps.store.putFile(key, tmp);
+          files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows: written.rowCount, bytes: put.size });
+          log.info({ organization: org, rows: written.rowCount, bytes: put.size }, 'staged');
+        } finally {
+          await sink.close().catch(() => undefined);
+          await rm(tmp, { force: true });
+        }
+      }
+      await client.query('COMMIT');
+      const result: ExtractResult = { files, sourceRows, snapshot, organizations: orgs };
+      await setRunCounts(deps.catalog, job.runId, { source_rows: sourceRows });
+      await finishStage(deps.catalog, job.runId, 'extract', result);
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+}

@@ -1,0 +1,92 @@
+import { type Catalog, CommitRefusedError, commitVersion, failRun, getContract, stageResult } from '@lake/catalog';
+import {
+  type DataFile,
+  type ExtractResult,
+  type LoadResult,
+  type PayloadOf,
+  PermanentError,
+  type TransformResult,
+} from '@lake/contracts';
+import { outputDataset, runEvent, sourceDataset } from '@lake/lineage';
+import type { Logger } from '@lake/logging';
+import type { StageContext } from '@lake/queue';
+import type { ObjectStore, StorageLayout } from '@lake/storage';
+
+export interface LoadDeps {
+  catalog: Catalog;
+  store: ObjectStore;
+  layout: StorageLayout;
+  /** Names the source in lineage, e.g. `postgres://db-host:5432/bijmantra` (no credentials). */
+  sourceNamespace: string;
+  /** Names the store in lineage, e.g. `s3://minio:9000` or `file:///data/lake`. */
+  storeNamespace: string;
+  log: Logger;
+}
+
+/**
+ * Load: checks that every file the transform reported is in the store with its size, applies the
+ * contract's quality gate, then publishes the version with the commit protocol — one PostgreSQL
+ * transaction. A retried or duplicated load finds the version already committed and returns it.
+ */
+export function createLoadProcessor(deps: LoadDeps) {
+  return async (job: PayloadOf<'load'>, ctx: StageContext): Promise<LoadResult> => {
+    const transformed = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
+    const extracted = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
+    if (!transformed || !extracted) throw new Error(`run ${job.runId} has no finished transform to load`);
+    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
+    const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
+
+    await verifyObjects(deps, [...transformed.files, ...transformed.quarantine.files]);
+    if (transformed.inputRows !== transformed.loadedRows + transformed.quarantine.rows) {
+      throw new PermanentError(`row accounting broken: ${transformed.inputRows} in, ${transformed.loadedRows} loaded + ${transformed.quarantine.rows} quarantined`);
+    }
+    const errorRate = transformed.inputRows === 0 ? 0 : transformed.quarantine.rows / transformed.inputRows;
+    if (errorRate > contract.quality.max_error_rate) {
+      const message = `quality gate: ${(errorRate * 100).toFixed(2)}% of rows quarantined, above the contract's max_error_rate ${(contract.quality.max_error_rate * 100).toFixed(2)}%`;
+      await failRun(deps.catalog, job.runId, 'load', message);
+      throw new PermanentError(message);
+    }
+
+    const lineage = runEvent({
+      type: 'COMPLETE',
+      runId: job.runId,
+      dataset: job.dataset,
+      snapshot: extracted.snapshot,
+      inputs: [sourceDataset(contract, deps.sourceNamespace)],
+      outputs: [
+        outputDataset(contract, deps.storeNamespace, deps.sourceNamespace, {
+          version: job.version,
+          files: transformed.files,
+          quarantine: { rows: transformed.quarantine.rows, byRule: transformed.quarantineByRule },
+        }),
+      ],
+    });
+    try {
+      const outcome = await commitVersion(deps.catalog, {
+        runId: job.runId,
+        dataset: job.dataset,
+        version: job.version,
+        contractHash: job.contractHash,
+        schemaVersion: contract.dataset.schema_version,
+        files: transformed.files,
+        quarantine: { dataset: `${job.dataset}_quarantine`, files: transformed.quarantine.files, byRule: transformed.quarantineByRule },
+        snapshot: { ...extracted.snapshot, organizations: extracted.organizations },
+        sourceRows: extracted.sourceRows,
+        lineage,
+      });
+      log.info({ version: outcome.version, rows: outcome.rows, alreadyCommitted: outcome.alreadyCommitted }, 'committed');
+      return { committed: true, version: outcome.version, rows: outcome.rows, alreadyCommitted: outcome.alreadyCommitted };
+    } catch (err) {
+      if (err instanceof CommitRefusedError) throw new PermanentError(err.message);
+      throw err;
+    }
+  };
+}
+
+async function verifyObjects(deps: LoadDeps, files: DataFile[]): Promise<void> {
+  for (const f of files) {
+    const stat = await deps.store.stat(deps.layout.parseKey(`${f.object.bucket}/${f.object.path}`));
+    if (!stat) throw new Error(`object ${f.object.bucket}/${f.object.path} is missing; the load will be retried`);
+    if (stat.size !== f.bytes) throw new Error(`object ${f.object.bucket}/${f.object.path} has ${stat.size} bytes, expected ${f.bytes}`);
+  }
+}

@@ -1,0 +1,5 @@
+import { catalogDbEnv, parseEnv, redisEnv, runtimeEnv, storeEnv } from '@lake/config';
+import { z } from 'zod';
+
+/** The transform worker's whole environment, parsed once. */
+export const env = parseEnv(z.object({ ...catalogDbEnv.shape, ...redisEnv.shape, ...storeEnv.shape, ...runtimeEnv.shape }));

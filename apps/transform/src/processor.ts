@@ -1,0 +1,175 @@
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { beginStage, type Catalog, finishStage, getContract, setRunCounts, stageResult } from '@lake/catalog';
+import {
+  type ColumnBatch,
+  type ColumnSpec,
+  type DataFile,
+  type ExtractResult,
+  type PayloadOf,
+  type TransformResult,
+  contractToYaml,
+  outputColumns,
+  parseDatasetId,
+} from '@lake/contracts';
+import type { Logger } from '@lake/logging';
+import { ParquetFileWriter, fileSink, fileSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
+import type { StageContext } from '@lake/queue';
+import type { ObjectStore, StorageLayout } from '@lake/storage';
+import { type PartitionPairs, splitByPartition } from './partition-router.js';
+import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
+import { RowValidator } from './row-validator.js';
+
+export interface TransformDeps {
+  catalog: Catalog;
+  store: ObjectStore;
+  layout: StorageLayout;
+  tmpDir: string;
+  log: Logger;
+  /** @defaultValue 65536 */
+  rowGroupSize?: number;
+}
+
+interface OpenFile {
+  partition: PartitionPairs;
+  writer: ParquetFileWriter;
+  sink: { close(): Promise<void> };
+  tmp: string;
+}
+
+/** JSON-safe column statistics for payloads and the catalog (bigints become strings). */
+function jsonStats(stats: Record<string, { nullCount: number; min?: unknown; max?: unknown }>): DataFile['columnStats'] {
+  const safe = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+  return Object.fromEntries(
+    Object.entries(stats).map(([k, s]) => [k, { nullCount: s.nullCount, ...(s.min !== undefined ? { min: safe(s.min) } : {}), ...(s.max !== undefined ? { max: safe(s.max) } : {}) }]),
+  );
+}
+
+/**
+ * Transform: validates every staged row against the contract, writes valid rows as typed Parquet
+ * under the run's reserved version (Hive-style partitions), and every rejected row to the
+ * quarantine dataset with its location and broken rules. Input rows = loaded + quarantined.
+ * Output keys are deterministic, so a retry rewrites the same objects with the same bytes.
+ */
+export function createTransformProcessor(deps: TransformDeps) {
+  return async (job: PayloadOf<'transform'>, ctx: StageContext): Promise<TransformResult> => {
+    const done = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
+    if (done) return done;
+    const extracted = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
+    if (!extracted) throw new Error(`run ${job.runId} has no finished extract to transform`);
+    await beginStage(deps.catalog, job.runId, 'transform');
+    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
+    const { domain, name } = parseDatasetId(job.dataset);
+    const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
+    const rowGroupSize = deps.rowGroupSize ?? 65_536;
+    const meta = {
+      'lake.dataset': job.dataset,
+      'lake.version': String(job.version),
+      'lake.run_id': job.runId,
+      'lake.schema_version': contract.dataset.schema_version,
+      'lake.contract_hash': job.contractHash,
+      'lake.contract': contractToYaml(contract),
+    };
+
+    const outputs = new Map<string, OpenFile>();
+    const quarantines = new Map<string, OpenFile>();
+    const open = async (map: Map<string, OpenFile>, key: string, partition: PartitionPairs, specs: ColumnSpec[], kind: string): Promise<OpenFile> => {
+      let f = map.get(key);
+      if (!f) {
+        const tmp = join(deps.tmpDir, `transform-${job.runId}-${kind}-${map.size}.parquet`);
+        const sink = await fileSink(tmp);
+        f = { partition, tmp, sink, writer: new ParquetFileWriter(specs, sink, { rowGroupSize, keyValueMetadata: { ...meta, 'lake.kind': kind } }) };
+        map.set(key, f);
+      }
+      return f;
+    };
+
+    const byRule = new Map<string, { column: string; rule: string; rows: number }>();
+    let inputRows = 0;
+    let loadedRows = 0;
+    let quarantinedRows = 0;
+    const partitionBy = contract.source.partition_by;
+    const columns = outputColumns(contract);
+    try {
+      for (const staged of extracted.files) {
+        const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
+        const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
+        await pipeline(await deps.store.get(key), createWriteStream(local));
+        try {
+          const source = await fileSource(local);
+          const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
+          if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
+          const validator = new RowValidator(contract, stagingSpecs);
+          let row = 0;
+          for await (const batch of readParquetBatches(source, { batchRows: rowGroupSize })) {
+            const { valid, rejected } = validator.validate(batch, row);
+            row += batch.rowCount;
+            inputRows += batch.rowCount;
+            for (const part of splitByPartition(valid, partitionBy)) {
+              if (part.batch.rowCount === 0) continue;
+              await (await open(outputs, part.key, part.partition, columns, 'data')).writer.writeBatch(part.batch);
+              loadedRows += part.batch.rowCount;
+            }
+            if (rejected.length > 0) {
+              const qKey = staged.partition.map(([, v]) => v ?? '').join('/');
+              const q: ColumnBatch = quarantineBatch(rejected, {
+                runId: job.runId,
+                sourceTable: contract.source.table,
+                sourceFile: `${staged.object.bucket}/${staged.object.path}`,
+                key: contract.source.key,
+              });
+              await (await open(quarantines, qKey, staged.partition, QUARANTINE_COLUMNS, 'quarantine')).writer.writeBatch(q);
+              quarantinedRows += rejected.length;
+              for (const r of rejected) {
+                const v = r.violations[0];
+                if (!v) continue;
+                const k = `${v.column}\u0000${v.rule}`;
+                const agg = byRule.get(k) ?? { column: v.column, rule: v.rule, rows: 0 };
+                agg.rows++;
+                byRule.set(k, agg);
+              }
+            }
+            await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
+          }
+        } finally {
+          await rm(local, { force: true });
+        }
+      }
+      const files = await publish(outputs, (p, i) => deps.layout.normalizedKey(domain, name, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`));
+      const qFiles = await publish(quarantines, (p, i) => deps.layout.normalizedKey(domain, `${name}_quarantine`, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`));
+      const result: TransformResult = {
+        files,
+        quarantine: { files: qFiles, rows: quarantinedRows },
+        inputRows,
+        loadedRows,
+        quarantineByRule: [...byRule.values()].sort((a, b) => b.rows - a.rows),
+      };
+      log.info({ inputRows, loadedRows, quarantinedRows, files: files.length }, 'transformed');
+      await setRunCounts(deps.catalog, job.runId, { loaded_rows: loadedRows, quarantined_rows: quarantinedRows });
+      await finishStage(deps.catalog, job.runId, 'transform', result);
+      return result;
+    } finally {
+      for (const f of [...outputs.values(), ...quarantines.values()]) {
+        await f.sink.close().catch(() => undefined);
+        await rm(f.tmp, { force: true });
+      }
+    }
+  };
+
+  /** Closes each partition's writer and uploads it; file names are stable per partition order. */
+  async function publish(map: Map<string, OpenFile>, keyFor: (p: PartitionPairs, i: number) => ReturnType<StorageLayout['normalizedKey']>): Promise<DataFile[]> {
+    const out: DataFile[] = [];
+    const entries = [...map.values()].sort((a, b) => JSON.stringify(a.partition).localeCompare(JSON.stringify(b.partition)));
+    for (const f of entries) {
+      const written = await f.writer.close();
+      await f.sink.close();
+      const key = keyFor(f.partition, 0);
+      const put = await deps.store.putFile(key, f.tmp);
+      out.push({ object: { bucket: key.bucket, path: key.path }, partition: f.partition, rows: written.rowCount, bytes: put.size, columnStats: jsonStats(written.columnStats) });
+    }
+    return out;
+  }
+}
+
