@@ -3,8 +3,8 @@
  *
  *   tsx src/pg-copy/measure.ts [postgres-url] [rows]
  *
- * Prints rows/s for decoding alone (bytes already in memory, fed in 64 KiB chunks) and for
- * COPY + decode end to end over the socket.
+ * Prints rows/s for decoding alone (bytes already in memory, fed in 64 KiB chunks), for the COPY
+ * alone (PostgreSQL generating the rows plus the socket) and for COPY + decode end to end.
  */
 import pg from 'pg';
 import { BinaryCopyDecoder } from './binary-copy-decoder.js';
@@ -37,6 +37,12 @@ try {
     const seconds = (performance.now() - start) / 1000;
     console.log(`decode only, round ${round}: ${decoded} rows, ${(bytes.length / 1e6).toFixed(1)} MB in ${seconds.toFixed(3)} s = ${Math.round(decoded / seconds)} rows/s`);
   }
+
+  const copyStart = performance.now();
+  let copied = 0;
+  for await (const chunk of copyOutBinary(client, sql)) copied += chunk.length;
+  const copySeconds = (performance.now() - copyStart) / 1000;
+  console.log(`COPY only (no decoding): ${(copied / 1e6).toFixed(1)} MB in ${copySeconds.toFixed(3)} s = ${Math.round(rows / copySeconds)} rows/s`);
 
   const start = performance.now();
   let decoded = 0;
