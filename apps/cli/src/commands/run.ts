@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { getRun } from '@lake/catalog';
+import { DOMAINS, type DatasetContract, datasetId, loadContracts, stageJobId, STAGES } from '@lake/contracts';
+import type { CliContext } from '../context.js';
+import { count, duration } from '../format.js';
+
+export interface RunOptions {
+  full: boolean;
+  key?: string;
+  follow: boolean;
+  /** Give up following after this long (the run goes on). */
+  timeoutMs: number;
+}
+
+/** `all`, a domain, `domain.dataset`, `domain/dataset` or a unique dataset name → contracts. */
+export function resolveTargets(contracts: DatasetContract[], target: string): DatasetContract[] {
+  if (target === 'all') return contracts;
+  if ((DOMAINS as readonly string[]).includes(target)) {
+    const found = contracts.filter((c) => c.dataset.domain === target);
+    if (found.length === 0) throw new Error(`domain ${target} has no contracts in schemas/${target}/`);
+    return found;
+  }
+  const id = target.replace('/', '.');
+  const found = contracts.filter((c) => datasetId(c) === id || c.dataset.name === id);
+  if (found.length === 1) return found;
+  if (found.length > 1) throw new Error(`"${target}" is ambiguous: ${found.map(datasetId).join(', ')}`);
+  throw new Error(`no dataset "${target}"; known: ${contracts.map(datasetId).join(', ')}`);
+}
+
+/**
+ * `lake run <target>`: sends one trigger per dataset to the scheduler, then follows the runs
+ * until each commits or fails, printing progress and, on failure, the stage and the reason.
+ */
+export async function runCommand(ctx: CliContext, target: string, opts: RunOptions): Promise<number> {
+  const contracts = resolveTargets(await loadContracts(ctx.env.LAKE_SCHEMAS_DIR), target);
+  const queues = ctx.queues();
+  const key = opts.key ?? randomUUID();
+  const runs: Array<{ dataset: string; runId: string; version: number }> = [];
+  for (const c of contracts) {
+    const dataset = datasetId(c);
+    const res = await queues.triggerAndWait({ dataset, trigger: { kind: 'manual', key }, requestedBy: 'lake-cli', full: opts.full }).catch((err: Error) => {
+      throw new Error(`the scheduler did not answer for ${dataset} (${err.message}); are the workers running? start them with \`lake workers\``);
+    });
+    runs.push({ dataset, runId: res.runId, version: res.version });
+    console.log(`${dataset}: run ${res.runId} → v${res.version}${res.deduplicated ? ' (joined an existing run)' : ''}`);
+  }
+  if (!opts.follow) return 0;
+  return follow(ctx, runs, opts.timeoutMs);
+}
+
+async function follow(ctx: CliContext, runs: Array<{ dataset: string; runId: string; version: number }>, timeoutMs: number): Promise<number> {
+  const catalog = await ctx.catalog();
+  const started = Date.now();
+  const last = new Map<string, { state: string; line: string; at: number }>();
+  const finished = new Map<string, 'committed' | 'failed'>();
+  while (finished.size < runs.length) {
+    if (Date.now() - started > timeoutMs) {
+      console.error(`stopped following after ${duration(timeoutMs)}; the runs go on (lake runs shows them)`);
+      return 2;
+    }
+    for (const r of runs) {
+      if (finished.has(r.runId)) continue;
+      const run = await getRun(catalog, r.runId);
+      if (!run) continue;
+      let detail = '';
+      if (run.status === 'running' && run.stage) {
+        const stage = run.stage as (typeof STAGES)[number];
+        const job = STAGES.includes(stage) ? await ctx.queues().queue(stage).getJob(stageJobId(r.runId, stage)) : undefined;
+        const p = job?.progress as { rows?: number; of?: number } | undefined;
+        if (p && typeof p === 'object' && p.rows !== undefined) detail = ` ${count(p.rows)}${p.of ? `/${count(p.of)}` : ''} rows`;
+      }
+      const catalogued = run.status === 'committed' && run.finished_at !== null;
+      const line =
+        run.status === 'failed'
+          ? `${r.dataset}: FAILED in ${run.error?.stage ?? run.stage}: ${run.error?.message ?? 'unknown error'}`
+          : run.status === 'committed'
+            ? `${r.dataset}: committed v${run.version} — ${count(run.loaded_rows)} rows loaded, ${count(run.quarantined_rows)} quarantined of ${count(run.source_rows)}${catalogued ? '' : ' (cataloguing)'}`
+            : `${r.dataset}: ${run.status} ${run.stage ?? ''}${detail}`;
+      // A new state prints at once; row progress within a stage at most every two seconds.
+      const state = `${run.status}/${run.stage}/${catalogued}`;
+      const prev = last.get(r.runId);
+      if (!prev || prev.state !== state || (prev.line !== line && Date.now() - prev.at >= 2000)) {
+        console.log(`[${duration(Date.now() - started).padStart(8)}] ${line}`);
+        last.set(r.runId, { state, line, at: Date.now() });
+      }
+      if (run.status === 'failed') finished.set(r.runId, 'failed');
+      if (catalogued) finished.set(r.runId, 'committed');
+    }
+    if (finished.size < runs.length) await new Promise((res) => setTimeout(res, 250));
+  }
+  const failed = [...finished.values()].filter((s) => s === 'failed').length;
+  console.log(failed === 0 ? `all ${runs.length} run(s) committed in ${duration(Date.now() - started)}` : `${failed} of ${runs.length} run(s) failed`);
+  return failed === 0 ? 0 : 1;
+}

@@ -1,0 +1,3 @@
+import { defineLakeTestConfig } from './src/vitest-config.js';
+
+export default defineLakeTestConfig();
