@@ -44,6 +44,7 @@ export function openCatalog(config: CatalogConfig): Catalog {
     db,
     schema,
     async migrate() {
+      await createDatabaseIfMissing(config.url);
       await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
       // Concurrent starters (five workers at once) serialize on an advisory lock.
       await db.connection().execute(async (conn) => {
@@ -68,3 +69,33 @@ export function openCatalog(config: CatalogConfig): Catalog {
   };
 }
 
+
+/**
+ * The embedded defaults point at a catalog database that a fresh PostgreSQL does not have yet:
+ * create it (through the `postgres` maintenance database) when the role may.
+ */
+async function createDatabaseIfMissing(url: string): Promise<void> {
+  const probe = new pg.Client({ connectionString: url });
+  try {
+    await probe.connect();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/.test(name)) throw new Error(`catalog database name "${name}" is not a plain identifier`);
+  target.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: target.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } catch (err) {
+    // Another process created it first.
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  } finally {
+    await admin.end();
+  }
+}

@@ -17,6 +17,8 @@ export interface LakeQueryOptions {
   versions?: Record<string, VersionSelector>;
   /** Read every dataset at the version current at this instant. */
   asOf?: Date;
+  /** Read every dataset at this version number (datasets without it are left out). */
+  versionNumber?: number;
 }
 
 export interface QueryResult {
@@ -57,7 +59,13 @@ export class LakeQuery {
     const allowed: string[] = [];
     const schemas = new Set<string>();
     for (const ds of await listDatasets(opts.catalog)) {
-      const sel = opts.versions?.[ds.id] ?? (opts.asOf ? { kind: 'asOf' as const, at: opts.asOf } : { kind: 'current' as const });
+      const sel: VersionSelector =
+        opts.versions?.[ds.id] ??
+        (opts.versionNumber !== undefined
+          ? { kind: 'number', version: opts.versionNumber }
+          : opts.asOf
+            ? { kind: 'asOf', at: opts.asOf }
+            : { kind: 'current' });
       const version = await resolveVersion(opts.catalog, ds.id, sel);
       if (!version) continue;
       const [schema, name] = ds.id.split('.') as [string, string];
