@@ -24,6 +24,6 @@ const worker = startStageWorker(
       await queues.enqueue('events', event, { jobId: `committed-${event.dataset.replace('.', '_')}-v${event.version}` });
     },
   }),
-  { connection: queueConfig(env), concurrency: env.LAKE_CONCURRENCY, lockDurationMs: env.LAKE_LOCK_DURATION_MS },
+  { connection: queueConfig(env), concurrency: env.LAKE_CONCURRENCY, lockDurationMs: env.LAKE_LOCK_DURATION_MS, failpoints: env.LAKE_FAILPOINTS },
 );
 await runWorker({ app: 'catalog', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => queues.close(), () => catalog.close()] });

@@ -44,6 +44,7 @@ export function createCatalogProcessor(deps: CatalogDeps) {
     await deps.store.put(dictKey, json(dataDictionary(contract, version, files)), { contentType: 'application/json' });
     await deps.store.put(lineageKey, json(events.map((e) => e.event)), { contentType: 'application/json' });
 
+    await ctx.failpoint('after-metadata');
     await deps.emit({ dataset: job.dataset, version: job.version, runId: job.runId, rows: Number(version.row_count), committedAt: version.committed_at.toISOString() });
     await completeRun(deps.catalog, job.runId);
     deps.log.info({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset, version: job.version }, 'catalogued');

@@ -20,6 +20,7 @@ const worker = startStageWorker('extract', createExtractProcessor({ catalog, sto
   connection: queueConfig(env),
   concurrency: env.LAKE_CONCURRENCY,
   lockDurationMs: env.LAKE_LOCK_DURATION_MS,
+  failpoints: env.LAKE_FAILPOINTS,
   onFinalFailure: (job, err) => failRun(catalog, job.runId, 'extract', err.message),
 });
 await runWorker({ app: 'extract', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => catalog.close()] });

@@ -78,6 +78,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
           const put = await deps.store.putFile(key, tmp);
           files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows: written.rowCount, bytes: put.size });
           log.info({ organization: org, rows: written.rowCount, bytes: put.size }, 'staged');
+          await ctx.failpoint('after-first-file');
         } finally {
           await sink.close().catch(() => undefined);
           await rm(tmp, { force: true });

@@ -27,6 +27,7 @@ const worker = startStageWorker(
     connection: queueConfig(env),
     concurrency: env.LAKE_CONCURRENCY,
     lockDurationMs: env.LAKE_LOCK_DURATION_MS,
+    failpoints: env.LAKE_FAILPOINTS,
     onFinalFailure: (job, err) => failRun(catalog, job.runId, 'load', err.message),
   },
 );

@@ -75,6 +75,7 @@ export function createLoadProcessor(deps: LoadDeps) {
         lineage,
       });
       log.info({ version: outcome.version, rows: outcome.rows, alreadyCommitted: outcome.alreadyCommitted }, 'committed');
+      await ctx.failpoint('after-commit');
       return { committed: true, version: outcome.version, rows: outcome.rows, alreadyCommitted: outcome.alreadyCommitted };
     } catch (err) {
       if (err instanceof CommitRefusedError) throw new PermanentError(err.message);

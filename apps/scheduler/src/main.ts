@@ -20,5 +20,6 @@ const worker = startStageWorker('scheduler', createSchedulerProcessor({ catalog,
   connection: queueConfig(env),
   concurrency: env.LAKE_CONCURRENCY,
   lockDurationMs: env.LAKE_LOCK_DURATION_MS,
+  failpoints: env.LAKE_FAILPOINTS,
 });
 await runWorker({ app: 'scheduler', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => queues.close(), () => catalog.close()] });

@@ -28,6 +28,7 @@ export function createSchedulerProcessor(deps: SchedulerDeps) {
     // A cron tick's identity is its job: each tick is one trigger.
     const trigger = payload.trigger.kind === 'schedule' ? { ...payload.trigger, key: ctx.jobId } : payload.trigger;
     const run = await startRun(deps.catalog, { ...payload, trigger });
+    await ctx.failpoint('after-start-run');
     if (run.status === 'queued' || run.status === 'running') {
       await deps.queues.addRunFlow({ runId: run.runId, dataset: payload.dataset, contractHash: run.contractHash, version: run.version });
     }

@@ -20,6 +20,7 @@ const worker = startStageWorker('transform', createTransformProcessor({ catalog,
   connection: queueConfig(env),
   concurrency: env.LAKE_CONCURRENCY,
   lockDurationMs: env.LAKE_LOCK_DURATION_MS,
+  failpoints: env.LAKE_FAILPOINTS,
   onFinalFailure: (job, err) => failRun(catalog, job.runId, 'transform', err.message),
 });
 await runWorker({ app: 'transform', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => catalog.close()] });

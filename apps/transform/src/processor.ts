@@ -147,6 +147,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         quarantineByRule: [...byRule.values()].sort((a, b) => b.rows - a.rows),
       };
       log.info({ inputRows, loadedRows, quarantinedRows, files: files.length }, 'transformed');
+      await ctx.failpoint('after-publish');
       await setRunCounts(deps.catalog, job.runId, { loaded_rows: loadedRows, quarantined_rows: quarantinedRows });
       await finishStage(deps.catalog, job.runId, 'transform', result);
       return result;

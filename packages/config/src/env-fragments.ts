@@ -57,6 +57,11 @@ export const runtimeEnv = z.object({
   LAKE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Local scratch space for Parquet being written or read (never holds a whole table in memory). */
   LAKE_TMP_DIR: z.string().optional(),
+  /** Comma-separated failpoints (`load.after-commit`) where crash tests stop a worker. */
+  LAKE_FAILPOINTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
 });
 
 export const schemasEnv = z.object({

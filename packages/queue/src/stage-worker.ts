@@ -10,6 +10,12 @@ export interface StageContext {
   lastAttempt: boolean;
   /** Reports progress (0..100 or a small object) visible in Bull Board and to `lake run`. */
   progress(value: number | object): Promise<void>;
+  /**
+   * A named point where crash tests stop this worker: when `<queue key>.<name>` is among the
+   * worker's failpoints the job hangs there, holding its lock, until the process is killed.
+   * A no-op otherwise.
+   */
+  failpoint(name: string): Promise<void>;
 }
 
 export type StageHandler<K extends QueueKey> = (payload: PayloadOf<K>, ctx: StageContext) => Promise<ResultOf<K>>;
@@ -30,6 +36,11 @@ export interface StageWorkerOptions<K extends QueueKey> {
   lockDurationMs?: number;
   /** @defaultValue lockDurationMs */
   stalledIntervalMs?: number;
+  /**
+   * Failpoints armed in this process (`extract.after-first-file`, ...), for crash tests only.
+   * @defaultValue []
+   */
+  failpoints?: string[];
   /** Called once when a job fails for good (attempts exhausted or permanent error). */
   onFinalFailure?: (payload: PayloadOf<K>, error: Error, job: Job) => Promise<void>;
 }
@@ -41,6 +52,7 @@ export interface StageWorkerOptions<K extends QueueKey> {
 export function startStageWorker<K extends QueueKey>(key: K, handler: StageHandler<K>, opts: StageWorkerOptions<K>): Worker {
   const def = jobCatalog[key];
   const lockDuration = opts.lockDurationMs ?? 30_000;
+  const armed = new Set(opts.failpoints ?? []);
   const worker = new Worker(
     def.name,
     async (job: Job) => {
@@ -54,6 +66,11 @@ export function startStageWorker<K extends QueueKey>(key: K, handler: StageHandl
         attempt: job.attemptsMade + 1,
         lastAttempt: job.attemptsMade + 1 >= attempts,
         progress: (value) => job.updateProgress(value),
+        failpoint: async (name) => {
+          if (!armed.has(`${key}.${name}`)) return;
+          process.stderr.write(`failpoint ${key}.${name} reached by job ${job.id}: hanging until killed\n`);
+          await new Promise(() => undefined);
+        },
       };
       try {
         const result = await handler(parsed.data as PayloadOf<K>, ctx);
