@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Catalog, openCatalog } from '@lake/catalog';
+import { createSourceDatabase, dropSourceDatabase, seed } from '@lake/fixture';
+import { type TestDatabase, createTestDatabase, pgAdminUrl, uniqueName } from '@lake/testing';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../../..');
+const CLI = join(repo, 'apps/cli/src/main.ts');
+
+export type WorkerApp = 'scheduler' | 'extract' | 'transform' | 'load' | 'catalog';
+export const WORKER_APPS: WorkerApp[] = ['scheduler', 'extract', 'transform', 'load', 'catalog'];
+
+/**
+ * One isolated lake for a test file: its own seeded source database, catalog database, queue
+ * prefix and store (S3 through the test s3rver), with workers as real processes.
+ */
+export class LakeHarness {
+  readonly env: NodeJS.ProcessEnv;
+  readonly workers = new Map<WorkerApp, ChildProcess>();
+  readonly logs = new Map<WorkerApp, string[]>();
+  private constructor(
+    readonly sourceDb: string,
+    private readonly catalogDb: TestDatabase,
+    readonly catalog: Catalog,
+    private readonly tmp: string,
+  ) {
+    this.env = {
+      ...process.env,
+      POSTGRES_DB: sourceDb,
+      POSTGRES_USER: 'lake_extract',
+      LAKE_CATALOG_URL: catalogDb.url,
+      LAKE_QUEUE_PREFIX: uniqueName('q'),
+      LAKE_STORE: 's3',
+      LAKE_SCHEMAS_DIR: join(repo, 'schemas'),
+      LAKE_SCHEDULES: 'false',
+      LAKE_CACHE_DIR: join(tmp, 'cache'),
+      LAKE_TMP_DIR: join(tmp, 'work'),
+      LAKE_LOCK_DURATION_MS: '5000',
+      LOG_LEVEL: 'info',
+    };
+  }
+
+  static async create(opts: { rows: number; orgs: number; seed?: number }): Promise<LakeHarness> {
+    const sourceDb = uniqueName('src');
+    const source = await createSourceDatabase({ adminUrl: pgAdminUrl(), database: sourceDb });
+    await seed(source.adminUrl, { rows: opts.rows, orgs: opts.orgs, seed: opts.seed ?? 7 });
+    const catalogDb = await createTestDatabase('catalog');
+    const catalog = openCatalog({ url: catalogDb.url, schema: 'lake', poolSize: 3 });
+    await catalog.migrate();
+    return new LakeHarness(sourceDb, catalogDb, catalog, await mkdtemp(join(tmpdir(), 'lake-e2e-')));
+  }
+
+  get sourceAdminUrl(): string {
+    const u = new URL(pgAdminUrl());
+    u.pathname = `/${this.sourceDb}`;
+    return u.toString();
+  }
+
+  /** Starts one worker process (optionally with failpoints armed). */
+  startWorker(app: WorkerApp, extraEnv: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'apps', app, 'src', 'main.ts')], {
+      env: { ...this.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = this.logs.get(app) ?? [];
+    this.logs.set(app, log);
+    child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+    this.workers.set(app, child);
+    return child;
+  }
+
+  startAll(extraEnv: Partial<Record<WorkerApp, Record<string, string>>> = {}): void {
+    for (const app of WORKER_APPS) this.startWorker(app, extraEnv[app] ?? {});
+  }
+
+  /** SIGKILLs a worker: no cleanup, its job's lock simply expires. */
+  async kill(app: WorkerApp): Promise<void> {
+    const child = this.workers.get(app);
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    this.workers.delete(app);
+  }
+
+  /** Waits until a worker printed `text` (e.g. a failpoint message). */
+  async waitForLog(app: WorkerApp, text: string, timeoutMs = 120_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if ((this.logs.get(app) ?? []).join('').includes(text)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${app} did not log "${text}" within ${timeoutMs} ms; log:\n${(this.logs.get(app) ?? []).join('').slice(-3000)}`);
+  }
+
+  /** Runs the `lake` CLI to completion. */
+  cli(args: string[], timeoutMs = 240_000): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`lake ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
+      }, timeoutMs);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolveRun({ code: code ?? -1, stdout, stderr });
+      });
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.workers.entries()].map(async ([, child]) => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }),
+    );
+    this.workers.clear();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stopAll();
+    await this.catalog.close();
+    await this.catalogDb.drop();
+    await dropSourceDatabase({ adminUrl: pgAdminUrl(), database: this.sourceDb }).catch(() => undefined);
+    await rm(this.tmp, { recursive: true, force: true });
+  }
+}

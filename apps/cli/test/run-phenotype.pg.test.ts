@@ -1,0 +1,128 @@
+import { listVersions } from '@lake/catalog';
+import { NUMERIC_VALUE_PATTERN, sourceTruth } from '@lake/fixture';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeHarness } from './lake-harness.js';
+
+/** `lake query --format json` → rows. */
+async function query<T = Record<string, unknown>>(lake: LakeHarness, sql: string): Promise<T[]> {
+  const res = await lake.cli(['query', sql, '--format', 'json']);
+  if (res.code !== 0) throw new Error(`query failed (${res.code}): ${res.stderr}`);
+  return JSON.parse(res.stdout) as T[];
+}
+
+describe('lake run phenotype, end to end (PostgreSQL, Redis, S3, DuckDB)', () => {
+  let lake: LakeHarness;
+  beforeAll(async () => {
+    lake = await LakeHarness.create({ rows: 30_000, orgs: 3 });
+    lake.startAll();
+  });
+  afterAll(async () => {
+    await lake?.destroy();
+  });
+
+  it('commits every phenotype dataset and DuckDB agrees with PostgreSQL on counts and checksums', async () => {
+    const run = await lake.cli(['run', 'phenotype']);
+    expect(run.stderr).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('all 5 run(s) committed');
+
+    const truth = await sourceTruth(lake.sourceAdminUrl);
+    const [loaded] = await query<{ n: string; ids: string; num: number }>(
+      lake,
+      'SELECT count(*) AS n, sum(observation_id) AS ids, sum(value_numeric) AS num FROM phenotype.observations',
+    );
+    const [quarantined] = await query<{ n: string; ids: string; num: number | null }>(
+      lake,
+      `SELECT count(*) AS n, sum(CAST(staged_row->>'id' AS BIGINT)) AS ids,
+              sum(TRY_CAST(staged_row->>'value' AS DOUBLE)) FILTER (
+                WHERE staged_row->>'variable_data_type' = 'Numerical' AND regexp_matches(staged_row->>'value', '${NUMERIC_VALUE_PATTERN}')) AS num
+       FROM phenotype.observations_quarantine`,
+    );
+    if (!loaded || !quarantined) throw new Error('no aggregate rows');
+    // Every source row is loaded or quarantined, and the ids add up exactly.
+    expect(Number(loaded.n) + Number(quarantined.n)).toBe(truth.rowCounts.observations);
+    expect(BigInt(loaded.ids) + BigInt(quarantined.ids ?? 0)).toBe(BigInt(truth.observationIdSum));
+    // Numeric values: what the lake typed plus what it quarantined equals PostgreSQL's sum.
+    const lakeSum = loaded.num + (quarantined.num ?? 0);
+    expect(Math.abs(lakeSum - Number(truth.numericValueSum))).toBeLessThan(1e-6 * Math.abs(Number(truth.numericValueSum)) + 1e-6);
+
+    const perVariable = await query<{ v: string; n: string }>(
+      lake,
+      `SELECT coalesce(CAST(v AS VARCHAR), 'null') AS v, sum(n) AS n FROM (
+         SELECT observation_variable_id AS v, count(*) AS n FROM phenotype.observations GROUP BY 1
+         UNION ALL
+         SELECT CAST(staged_row->>'observation_variable_id' AS INTEGER), count(*) FROM phenotype.observations_quarantine GROUP BY 1
+       ) GROUP BY 1 ORDER BY 1`,
+    );
+    expect(Object.fromEntries(perVariable.map((r) => [r.v, Number(r.n)]))).toEqual(truth.observationsByVariable);
+
+    for (const table of ['germplasm', 'studies', 'observation_units', 'observation_variables'] as const) {
+      const [row] = await query<{ n: string }>(lake, `SELECT count(*) AS n FROM phenotype.${table}`);
+      expect(Number(row?.n), table).toBe(truth.rowCounts[table]);
+    }
+  });
+
+  it('quarantines malformed values with their location, rule and raw value', async () => {
+    const rows = await query<{ column_name: string; rule: string; raw_value: string; message: string; row_key: string; source_file: string }>(
+      lake,
+      'SELECT column_name, rule, raw_value, message, CAST(row_key AS VARCHAR) AS row_key, source_file FROM phenotype.observations_quarantine',
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const rules = new Set(rows.map((r) => `${r.column_name}:${r.rule}`));
+    for (const expected of ['value_numeric:cast', 'value_numeric:scale_range', 'value_category:scale_category', 'value_date:cast', 'observation_timestamp:type']) {
+      expect(rules, expected).toContain(expected);
+    }
+    for (const r of rows) {
+      expect(r.message.length).toBeGreaterThan(0);
+      expect(JSON.parse(r.row_key)).toHaveProperty('id');
+      expect(r.source_file).toMatch(/^bijmantra-raw\/phenotype\/_staging\/run-[a-z0-9-]+\/observations\/organization_id=\d+\/part-a\d+\.parquet$/);
+    }
+    const cast = rows.find((r) => r.rule === 'cast' && r.column_name === 'value_numeric');
+    expect(cast?.message).toContain(`"${cast?.raw_value}" is not a valid float64`);
+  });
+
+  it('keeps organizations apart: each partition file holds only its organization', async () => {
+    const versions = await listVersions(lake.catalog, 'phenotype.observations');
+    expect(versions).toHaveLength(1);
+    const files = await lake.catalog.db.selectFrom('files').select(['path', 'partition']).where('dataset_id', '=', 'phenotype.observations').execute();
+    expect(files).toHaveLength(3);
+    for (const f of files) {
+      const org = (f.partition as unknown as Array<[string, string]>)[0]?.[1];
+      expect(f.path).toContain(`organization_id=${org}/`);
+    }
+    const perOrg = await query<{ organization_id: number; n: string }>(
+      lake,
+      'SELECT organization_id, count(*) AS n FROM phenotype.observations GROUP BY 1 ORDER BY 1',
+    );
+    expect(perOrg.map((r) => r.organization_id)).toEqual([1, 2, 3]);
+  });
+
+  it('runs queries in a read-only sandbox', async () => {
+    for (const [sql, why] of [
+      ["SELECT * FROM read_csv('/etc/passwd')", /file system operations are disabled/],
+      ["COPY (SELECT 1) TO '/tmp/lake-escape.csv'", /exactly one statement|only SELECT|disabled/],
+      ['SELECT 1; SELECT 2', /exactly one statement/],
+      ['CREATE TABLE t AS SELECT 1', /only SELECT/],
+      ["ATTACH '/tmp/x.db'", /only SELECT|disabled/],
+    ] as const) {
+      const res = await lake.cli(['query', sql]);
+      expect(res.code, sql).toBe(1);
+      expect(res.stderr, sql).toMatch(why);
+    }
+  });
+
+  it('answers the same trigger fired twice at once with one run and one version', async () => {
+    const [a, b] = await Promise.all([
+      lake.cli(['run', 'phenotype.germplasm', '--key', 'same-trigger']),
+      lake.cli(['run', 'phenotype.germplasm', '--key', 'same-trigger']),
+    ]);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    const runA = /run (run-[a-z0-9-]+)/.exec(a.stdout)?.[1];
+    const runB = /run (run-[a-z0-9-]+)/.exec(b.stdout)?.[1];
+    expect(runA).toBeDefined();
+    expect(runA).toBe(runB);
+    const versions = await listVersions(lake.catalog, 'phenotype.germplasm');
+    expect(versions.map((v) => v.version)).toEqual([2, 1]);
+  });
+});
