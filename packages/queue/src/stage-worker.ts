@@ -4,7 +4,10 @@ import { type QueueConnectionConfig, redisOptions } from './connection.js';
 
 export interface StageContext {
   jobId: string;
-  /** 1 on the first attempt. */
+  /**
+   * 1 on the first start of the job; counts every start, including restarts after a worker died
+   * (BullMQ's `attemptsStarted`), so keys derived from it never collide between starts.
+   */
   attempt: number;
   /** True when this attempt is the job's last: a failure now fails the run. */
   lastAttempt: boolean;
@@ -63,7 +66,7 @@ export function startStageWorker<K extends QueueKey>(key: K, handler: StageHandl
       const attempts = job.opts.attempts ?? 1;
       const ctx: StageContext = {
         jobId: job.id ?? '',
-        attempt: job.attemptsMade + 1,
+        attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
         lastAttempt: job.attemptsMade + 1 >= attempts,
         progress: (value) => job.updateProgress(value),
         failpoint: async (name) => {
