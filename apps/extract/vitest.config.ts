@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { defineLakeTestConfig } from '@lake/testing/vitest-config';
 
-export default defineConfig({
-  test: {
-    environment: 'node',
-    testTimeout: 60_000,
-    pool: 'forks',
-  },
-});
+export default defineLakeTestConfig();
