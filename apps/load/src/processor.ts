@@ -1,4 +1,4 @@
-import { type Catalog, CommitRefusedError, commitVersion, failRun, getContract, stageResult } from '@lake/catalog';
+import { type Catalog, CommitRefusedError, commitVersion, failRun, getContract, stageResult, versionFiles, versionPartitions } from '@lake/catalog';
 import {
   type DataFile,
   type ExtractResult,
@@ -40,6 +40,13 @@ export function createLoadProcessor(deps: LoadDeps) {
     if (transformed.inputRows !== transformed.loadedRows + transformed.quarantine.rows) {
       throw new PermanentError(`row accounting broken: ${transformed.inputRows} in, ${transformed.loadedRows} loaded + ${transformed.quarantine.rows} quarantined`);
     }
+    const { files, quarantineFiles } = await withReusedPartitions(deps.catalog, job.dataset, extracted, transformed);
+    // The whole version accounts for every source row of the snapshot, reused partitions included.
+    const sourceTotal = extracted.partitions.reduce((n, p) => n + p.rows, 0);
+    const versionTotal = [...files, ...quarantineFiles].reduce((n, f) => n + f.rows, 0);
+    if (extracted.partitions.length > 0 && sourceTotal !== versionTotal) {
+      throw new PermanentError(`version would hold ${versionTotal} rows (loaded + quarantined) but the source snapshot has ${sourceTotal}`);
+    }
     const errorRate = transformed.inputRows === 0 ? 0 : transformed.quarantine.rows / transformed.inputRows;
     if (errorRate > contract.quality.max_error_rate) {
       const message = `quality gate: ${(errorRate * 100).toFixed(2)}% of rows quarantined, above the contract's max_error_rate ${(contract.quality.max_error_rate * 100).toFixed(2)}%`;
@@ -56,7 +63,7 @@ export function createLoadProcessor(deps: LoadDeps) {
       outputs: [
         outputDataset(contract, deps.storeNamespace, deps.sourceNamespace, {
           version: job.version,
-          files: transformed.files,
+          files,
           quarantine: { rows: transformed.quarantine.rows, byRule: transformed.quarantineByRule },
         }),
       ],
@@ -68,9 +75,12 @@ export function createLoadProcessor(deps: LoadDeps) {
         version: job.version,
         contractHash: job.contractHash,
         schemaVersion: contract.dataset.schema_version,
-        files: transformed.files,
-        quarantine: { dataset: `${job.dataset}_quarantine`, files: transformed.quarantine.files, byRule: transformed.quarantineByRule },
-        snapshot: { ...extracted.snapshot, organizations: extracted.organizations },
+        files,
+        quarantine: { dataset: `${job.dataset}_quarantine`, files: quarantineFiles, byRule: transformed.quarantineByRule },
+        snapshot: { ...extracted.snapshot, organizations: extracted.organizations, changedPartitions: extracted.changed.length, partitions: extracted.partitions.length },
+        partitions: extracted.partitions,
+        baseVersion: extracted.baseVersion,
+        mode: extracted.mode,
         sourceRows: extracted.sourceRows,
         lineage,
       });
@@ -81,6 +91,26 @@ export function createLoadProcessor(deps: LoadDeps) {
       if (err instanceof CommitRefusedError) throw new PermanentError(err.message);
       throw err;
     }
+  };
+}
+
+/**
+ * An incremental version is the new files of the changed partitions plus the base version's files
+ * of every partition that did not change — a plain list of Parquet files, no merge step for readers.
+ */
+async function withReusedPartitions(catalog: Catalog, dataset: string, extracted: ExtractResult, transformed: TransformResult) {
+  if (extracted.mode === 'full' || extracted.baseVersion === null) return { files: transformed.files, quarantineFiles: transformed.quarantine.files };
+  const changed = new Set(extracted.changed);
+  const current = new Set(extracted.partitions.map((p) => p.key));
+  const basePartitions = await versionPartitions(catalog, dataset, extracted.baseVersion);
+  const reused = new Set(basePartitions.filter((p) => current.has(p.partition_key) && !changed.has(p.partition_key)).map((p) => JSON.stringify(p.partition)));
+  const reuse = async (ds: string) =>
+    (await versionFiles(catalog, ds, extracted.baseVersion as number))
+      .filter((f) => reused.has(JSON.stringify(f.partition)))
+      .map((f) => ({ object: { bucket: f.bucket, path: f.path }, partition: f.partition, rows: Number(f.row_count), bytes: Number(f.byte_size), columnStats: f.column_stats as DataFile['columnStats'] }));
+  return {
+    files: [...(await reuse(dataset)), ...transformed.files],
+    quarantineFiles: [...(await reuse(`${dataset}_quarantine`)), ...transformed.quarantine.files],
   };
 }
 

@@ -6,7 +6,6 @@ import { beginStage, type Catalog, finishStage, getContract, setRunCounts, stage
 import {
   type ColumnBatch,
   type ColumnSpec,
-  type DataFile,
   type ExtractResult,
   type PayloadOf,
   type TransformResult,
@@ -15,10 +14,11 @@ import {
   parseDatasetId,
 } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
-import { ParquetFileWriter, fileSink, fileSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
+import { fileSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import { type PartitionPairs, splitByPartition } from './partition-router.js';
+import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { RowValidator } from './row-validator.js';
 
@@ -30,21 +30,6 @@ export interface TransformDeps {
   log: Logger;
   /** @defaultValue 65536 */
   rowGroupSize?: number;
-}
-
-interface OpenFile {
-  partition: PartitionPairs;
-  writer: ParquetFileWriter;
-  sink: { close(): Promise<void> };
-  tmp: string;
-}
-
-/** JSON-safe column statistics for payloads and the catalog (bigints become strings). */
-function jsonStats(stats: Record<string, { nullCount: number; min?: unknown; max?: unknown }>): DataFile['columnStats'] {
-  const safe = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-  return Object.fromEntries(
-    Object.entries(stats).map(([k, s]) => [k, { nullCount: s.nullCount, ...(s.min !== undefined ? { min: safe(s.min) } : {}), ...(s.max !== undefined ? { max: safe(s.max) } : {}) }]),
-  );
 }
 
 /**
@@ -73,25 +58,25 @@ export function createTransformProcessor(deps: TransformDeps) {
       'lake.contract': contractToYaml(contract),
     };
 
-    const outputs = new Map<string, OpenFile>();
-    const quarantines = new Map<string, OpenFile>();
-    const open = async (map: Map<string, OpenFile>, key: string, partition: PartitionPairs, specs: ColumnSpec[], kind: string): Promise<OpenFile> => {
-      let f = map.get(key);
-      if (!f) {
-        const tmp = join(deps.tmpDir, `transform-${job.runId}-${kind}-${map.size}.parquet`);
-        const sink = await fileSink(tmp);
-        f = { partition, tmp, sink, writer: new ParquetFileWriter(specs, sink, { rowGroupSize, keyValueMetadata: { ...meta, 'lake.kind': kind } }) };
-        map.set(key, f);
-      }
-      return f;
-    };
+    const writerFor = (kind: 'data' | 'quarantine', specs: ColumnSpec[], dataset: string) =>
+      new PartitionedWriter({
+        store: deps.store,
+        tmpDir: deps.tmpDir,
+        specs,
+        rowGroupSize,
+        keyValueMetadata: { ...meta, 'lake.kind': kind },
+        keyFor: (p, i) => deps.layout.normalizedKey(domain, dataset, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`),
+      });
+    const data = writerFor('data', outputColumns(contract), name);
+    const quarantine = writerFor('quarantine', QUARANTINE_COLUMNS, `${name}_quarantine`);
 
     const byRule = new Map<string, { column: string; rule: string; rows: number }>();
     let inputRows = 0;
     let loadedRows = 0;
     let quarantinedRows = 0;
     const partitionBy = contract.source.partition_by;
-    const columns = outputColumns(contract);
+    // A rejected row is partitioned by its staged source values, like the rows that load.
+    const partitionSources = partitionBy.map((f) => contract.fields.find((x) => x.name === f)?.source ?? f);
     try {
       for (const staged of extracted.files) {
         const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
@@ -109,18 +94,22 @@ export function createTransformProcessor(deps: TransformDeps) {
             inputRows += batch.rowCount;
             for (const part of splitByPartition(valid, partitionBy)) {
               if (part.batch.rowCount === 0) continue;
-              await (await open(outputs, part.key, part.partition, columns, 'data')).writer.writeBatch(part.batch);
+              await data.write(part.key, part.partition, part.batch);
               loadedRows += part.batch.rowCount;
             }
             if (rejected.length > 0) {
-              const qKey = staged.partition.map(([, v]) => v ?? '').join('/');
               const q: ColumnBatch = quarantineBatch(rejected, {
                 runId: job.runId,
                 sourceTable: contract.source.table,
                 sourceFile: `${staged.object.bucket}/${staged.object.path}`,
                 key: contract.source.key,
               });
-              await (await open(quarantines, qKey, staged.partition, QUARANTINE_COLUMNS, 'quarantine')).writer.writeBatch(q);
+              for (const c of partitionSources) q.columns[`__p_${c}`] = rejected.map((r) => r.staged[c] ?? null);
+              for (const part of splitByPartition(q, partitionSources.map((c) => `__p_${c}`))) {
+                const pairs: PartitionPairs = part.partition.map(([, v], i) => [partitionBy[i] as string, v]);
+                for (const c of partitionSources) delete part.batch.columns[`__p_${c}`];
+                await quarantine.write(part.key, pairs, part.batch);
+              }
               quarantinedRows += rejected.length;
               for (const r of rejected) {
                 const v = r.violations[0];
@@ -137,8 +126,8 @@ export function createTransformProcessor(deps: TransformDeps) {
           await rm(local, { force: true });
         }
       }
-      const files = await publish(outputs, (p, i) => deps.layout.normalizedKey(domain, name, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`));
-      const qFiles = await publish(quarantines, (p, i) => deps.layout.normalizedKey(domain, `${name}_quarantine`, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`));
+      const files = await data.finish();
+      const qFiles = await quarantine.finish();
       const result: TransformResult = {
         files,
         quarantine: { files: qFiles, rows: quarantinedRows },
@@ -151,26 +140,10 @@ export function createTransformProcessor(deps: TransformDeps) {
       await setRunCounts(deps.catalog, job.runId, { loaded_rows: loadedRows, quarantined_rows: quarantinedRows });
       await finishStage(deps.catalog, job.runId, 'transform', result);
       return result;
-    } finally {
-      for (const f of [...outputs.values(), ...quarantines.values()]) {
-        await f.sink.close().catch(() => undefined);
-        await rm(f.tmp, { force: true });
-      }
+    } catch (err) {
+      await data.abort();
+      await quarantine.abort();
+      throw err;
     }
   };
-
-  /** Closes each partition's writer and uploads it; file names are stable per partition order. */
-  async function publish(map: Map<string, OpenFile>, keyFor: (p: PartitionPairs, i: number) => ReturnType<StorageLayout['normalizedKey']>): Promise<DataFile[]> {
-    const out: DataFile[] = [];
-    const entries = [...map.values()].sort((a, b) => JSON.stringify(a.partition).localeCompare(JSON.stringify(b.partition)));
-    for (const f of entries) {
-      const written = await f.writer.close();
-      await f.sink.close();
-      const key = keyFor(f.partition, 0);
-      const put = await deps.store.putFile(key, f.tmp);
-      out.push({ object: { bucket: key.bucket, path: key.path }, partition: f.partition, rows: written.rowCount, bytes: put.size, columnStats: jsonStats(written.columnStats) });
-    }
-    return out;
-  }
 }
-

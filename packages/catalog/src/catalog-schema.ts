@@ -73,6 +73,19 @@ export interface VersionsTable {
   file_count: number;
   snapshot: JSONColumnType<Record<string, unknown>>;
   committed_at: DefaultTimestamp;
+  /** The version an incremental run started from (its unchanged partitions' files are reused). */
+  base_version: number | null;
+  mode: ColumnType<'full' | 'incremental', 'full' | 'incremental' | undefined, 'full' | 'incremental'>;
+}
+
+export interface PartitionsTable {
+  dataset_id: string;
+  version: number;
+  /** The partition's identity as the source computes it (JSON array text of the values). */
+  partition_key: string;
+  partition: JSONColumnType<Array<[string, string | null]>>;
+  row_count: BigCount;
+  fingerprint: string;
 }
 
 export interface FilesTable {
@@ -114,4 +127,5 @@ export interface CatalogDatabase {
   files: FilesTable;
   lineage_events: LineageEventsTable;
   quarantine_summaries: QuarantineSummariesTable;
+  partitions: PartitionsTable;
 }

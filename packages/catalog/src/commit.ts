@@ -1,4 +1,4 @@
-import type { DataFile, RunEvent } from '@lake/contracts';
+import type { DataFile, PartitionFingerprint, RunEvent } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
 
@@ -14,6 +14,11 @@ export interface CommitRequest {
   snapshot: Record<string, unknown>;
   sourceRows: number;
   lineage: RunEvent;
+  /** Fingerprints of every source partition at the snapshot, for the next incremental run. */
+  partitions?: PartitionFingerprint[];
+  /** The version an incremental run built on; the commit is refused if it is no longer current. */
+  baseVersion?: number | null;
+  mode?: 'full' | 'incremental';
 }
 
 export interface CommitOutcome {
@@ -58,8 +63,27 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
     if (latest?.max != null && latest.max >= req.version) {
       throw new CommitRefusedError(`v${req.version} of ${req.dataset} is not above the latest committed v${latest.max}`);
     }
+    if (req.baseVersion != null && ds.current_version !== req.baseVersion) {
+      throw new CommitRefusedError(`incremental run built on v${req.baseVersion} but ${req.dataset} is now at v${ds.current_version}; run again`);
+    }
 
     await insertVersion(trx as unknown as Catalog['db'], req.dataset, req, req.files);
+    const parts = req.partitions ?? [];
+    for (let i = 0; i < parts.length; i += 1000) {
+      await trx
+        .insertInto('partitions')
+        .values(
+          parts.slice(i, i + 1000).map((p) => ({
+            dataset_id: req.dataset,
+            version: req.version,
+            partition_key: p.key,
+            partition: JSON.stringify(p.partition) as never,
+            row_count: p.rows,
+            fingerprint: p.fingerprint,
+          })),
+        )
+        .execute();
+    }
     if (req.quarantine) {
       await trx
         .insertInto('datasets')
@@ -110,6 +134,8 @@ async function insertVersion(db: Catalog['db'], dataset: string, req: CommitRequ
       byte_size: files.reduce((n, f) => n + f.bytes, 0),
       file_count: files.length,
       snapshot: JSON.stringify(req.snapshot) as never,
+      base_version: req.baseVersion ?? null,
+      mode: req.mode ?? 'full',
     })
     .execute();
   // Chunked: a version may list thousands of partition files.

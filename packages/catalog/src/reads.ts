@@ -107,3 +107,31 @@ export async function referencedObjects(catalog: Catalog): Promise<Set<string>> 
 export async function activeRuns(catalog: Catalog): Promise<Array<{ id: string; dataset_id: string; version: number; updated_at: Date }>> {
   return catalog.db.selectFrom('runs').select(['id', 'dataset_id', 'version', 'updated_at']).where('status', 'in', ['queued', 'running']).execute();
 }
+
+export interface PartitionRow {
+  partition_key: string;
+  partition: Array<[string, string | null]>;
+  row_count: string;
+  fingerprint: string;
+}
+
+/** The partition fingerprints a committed version recorded. */
+export async function versionPartitions(catalog: Catalog, dataset: string, version: number): Promise<PartitionRow[]> {
+  return (await catalog.db
+    .selectFrom('partitions')
+    .select(['partition_key', 'partition', 'row_count', 'fingerprint'])
+    .where('dataset_id', '=', dataset)
+    .where('version', '=', version)
+    .execute()) as PartitionRow[];
+}
+
+/**
+ * The version an incremental run may build on: the current one, when it was written under the
+ * same contract. Any contract change (new field, new cast) means a full run.
+ */
+export async function incrementalBase(catalog: Catalog, dataset: string, contractHash: string): Promise<{ version: number; partitions: Map<string, PartitionRow> } | undefined> {
+  const current = await resolveVersion(catalog, dataset, { kind: 'current' });
+  if (!current || current.contract_hash !== contractHash) return undefined;
+  const partitions = await versionPartitions(catalog, dataset, current.version);
+  return { version: current.version, partitions: new Map(partitions.map((p) => [p.partition_key, p])) };
+}

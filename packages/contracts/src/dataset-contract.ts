@@ -148,7 +148,10 @@ function checkSemantics(c: DatasetContract): string[] {
   for (const p of c.source.partition_by) {
     if (!names.has(p)) problems.push(`/source/partition_by "${p}" is not a field of the contract`);
     const field = c.fields.find((f) => f.name === p);
-    if (field && field.type.startsWith('list<')) problems.push(`/source/partition_by "${p}" is a list and cannot partition`);
+    if (field && !['int16', 'int32', 'int64', 'string'].includes(field.type)) {
+      problems.push(`/source/partition_by "${p}" is ${field.type}; partition by an integer or string field`);
+    }
+    if (field?.cast_by) problems.push(`/source/partition_by "${p}" is cast by a scale and cannot partition`);
   }
   return problems;
 }

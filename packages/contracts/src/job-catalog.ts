@@ -48,11 +48,30 @@ const runRef = z.object({
 export type RunRef = z.infer<typeof runRef>;
 
 export const extractPayload = runRef;
+/** One partition of the source as the extract saw it in its snapshot. */
+export const partitionFingerprint = z.object({
+  /** Identity computed by the source (JSON array text of the partition values as text). */
+  key: z.string(),
+  partition,
+  rows: z.number().int().nonnegative(),
+  /** Changes whenever any row of the partition (or a looked-up row it joins) is inserted, updated or deleted. */
+  fingerprint: z.string(),
+});
+export type PartitionFingerprint = z.infer<typeof partitionFingerprint>;
+
 export const extractResult = z.object({
   files: z.array(stagedFile),
+  /** Rows staged by this run (the changed partitions' rows when incremental). */
   sourceRows: z.number().int().nonnegative(),
   snapshot: z.object({ xmin: z.string(), takenAt: z.string() }),
   organizations: z.array(z.number().int()),
+  mode: z.enum(['full', 'incremental']),
+  /** The committed version whose unchanged partitions this run reuses (incremental only). */
+  baseVersion: z.number().int().nullable(),
+  /** Every partition present in the source at the snapshot. */
+  partitions: z.array(partitionFingerprint),
+  /** Keys of the partitions re-extracted (all of them when full). */
+  changed: z.array(z.string()),
 });
 export type ExtractResult = z.infer<typeof extractResult>;
 
