@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliContext } from './context.js';
 import { env } from './env.js';
+import { diffCommand } from './commands/diff.js';
 import { gcCommand } from './commands/gc.js';
 import { datasetsCommand, runsCommand, showCommand, versionsCommand } from './commands/inspect.js';
 import { queryCommand } from './commands/query.js';
@@ -20,6 +21,8 @@ usage:
   lake show <dataset>[@vN|@timestamp]            schema, files, rows, quarantine and lineage of a version
   lake query "<SQL>" [--as-of vN|timestamp] [--format table|json|csv] [--max-rows N]
                                                  DuckDB over committed versions (phenotype.observations ...)
+  lake diff <dataset> <vA> <vB> [--format table|json]
+                                                 rows added, removed and changed between two versions, per partition
   lake gc [--dry-run]                            delete objects no committed version references
   lake workers [--only a,b]                      run the five workers locally
 
@@ -46,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, arg] = positionals;
+  const [command, arg, ...rest] = positionals;
   if (values.help || !command) {
     console.log(HELP);
     return command ? 0 : 1;
@@ -90,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
           maxRows: int('max-rows', values['max-rows'], 10_000),
           ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
         });
+      }
+      case 'diff': {
+        const [from, to] = rest;
+        if (!from || !to) throw new UsageError('lake diff needs a dataset and two versions, e.g. lake diff phenotype.observations v1 v2');
+        return await diffCommand(ctx, need('a dataset'), from, to, { format: values.format === 'json' ? 'json' : 'table' });
       }
       case 'gc':
         return await gcCommand(ctx, { dryRun: values['dry-run'] });

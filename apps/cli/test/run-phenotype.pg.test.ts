@@ -87,7 +87,7 @@ describe('lake run phenotype, end to end (PostgreSQL, Redis, S3, DuckDB)', () =>
     const files = await lake.catalog.db.selectFrom('files').select(['path', 'partition']).where('dataset_id', '=', 'phenotype.observations').execute();
     expect(files.length).toBeGreaterThan(3);
     for (const f of files) {
-      const [[, org], [, study]] = f.partition as unknown as Array<[string, string | null]>;
+      const [org, study] = (f.partition as unknown as Array<[string, string | null]>).map(([, v]) => v);
       expect(f.path).toContain(`/organization_id=${org}/study_id=${study ?? '__null__'}/`);
     }
     // Each file holds exactly its partition's organization and study.

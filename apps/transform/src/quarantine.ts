@@ -1,23 +1,7 @@
-import type { ColumnBatch, ColumnSpec, LakeValue } from '@lake/contracts';
-import type { RejectedRow } from './row-validator.js';
+import { type ColumnBatch, type LakeValue, QUARANTINE_COLUMNS } from '@lake/contracts';
 
-/**
- * The quarantine dataset's columns: one row per rejected source row, naming the first broken rule
- * and listing all of them, with the whole staged row kept so a fixed contract can replay it.
- */
-export const QUARANTINE_COLUMNS: ColumnSpec[] = [
-  { name: 'run_id', type: 'string', nullable: false },
-  { name: 'source_table', type: 'string', nullable: false },
-  { name: 'source_file', type: 'string', nullable: false },
-  { name: 'row_number', type: 'int64', nullable: false },
-  { name: 'row_key', type: 'json', nullable: true },
-  { name: 'column_name', type: 'string', nullable: false },
-  { name: 'rule', type: 'string', nullable: false },
-  { name: 'raw_value', type: 'string', nullable: true },
-  { name: 'message', type: 'string', nullable: false },
-  { name: 'violations', type: 'json', nullable: false },
-  { name: 'staged_row', type: 'json', nullable: false },
-];
+export { QUARANTINE_COLUMNS };
+import type { RejectedRow } from './row-validator.js';
 
 const jsonText = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 

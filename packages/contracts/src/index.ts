@@ -4,3 +4,4 @@ export * from './job-catalog.js';
 export type * from './lineage-event.js';
 export { OPENLINEAGE_SCHEMA_URL, LAKE_PRODUCER } from './lineage-event.js';
 export * from './permanent-error.js';
+export * from './quarantine-columns.js';

@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance, type DuckDBConnection, StatementType } from '@duckdb/node-api';
 import { type Catalog, type VersionSelector, listDatasets, resolveVersion, versionFiles } from '@lake/catalog';
+import { QUARANTINE_COLUMNS } from '@lake/contracts';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 
 export interface LakeQueryOptions {
@@ -19,6 +20,10 @@ export interface LakeQueryOptions {
   asOf?: Date;
   /** Read every dataset at this version number (datasets without it are left out). */
   versionNumber?: number;
+  /** Extra views of a dataset at a given version (e.g. `diff.a` and `diff.b` for `lake diff`). */
+  views?: Array<{ schema: string; name: string; dataset: string; selector: VersionSelector }>;
+  /** Leave out the default `domain.dataset` views (only `views` are created). */
+  onlyViews?: boolean;
 }
 
 export interface QueryResult {
@@ -58,30 +63,45 @@ export class LakeQuery {
     const versions: Record<string, number> = {};
     const allowed: string[] = [];
     const schemas = new Set<string>();
-    for (const ds of await listDatasets(opts.catalog)) {
-      const sel: VersionSelector =
-        opts.versions?.[ds.id] ??
-        (opts.versionNumber !== undefined
-          ? { kind: 'number', version: opts.versionNumber }
-          : opts.asOf
-            ? { kind: 'asOf', at: opts.asOf }
-            : { kind: 'current' });
-      const version = await resolveVersion(opts.catalog, ds.id, sel);
-      if (!version) continue;
-      const [schema, name] = ds.id.split('.') as [string, string];
-      if (!IDENT.test(schema) || !IDENT.test(name)) continue;
-      const files = await versionFiles(opts.catalog, ds.id, version.version);
-      if (files.length === 0) continue;
-      const paths: string[] = [];
-      for (const f of files) paths.push(await localCopy(opts, `${f.bucket}/${f.path}`));
-      if (!schemas.has(schema)) {
-        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-        schemas.add(schema);
+    const wanted: Array<{ schema: string; name: string; dataset: string; selector: VersionSelector; required: boolean }> = [];
+    if (!opts.onlyViews) {
+      for (const ds of await listDatasets(opts.catalog)) {
+        const [schema, name] = ds.id.split('.') as [string, string];
+        const selector: VersionSelector =
+          opts.versions?.[ds.id] ??
+          (opts.versionNumber !== undefined
+            ? { kind: 'number', version: opts.versionNumber }
+            : opts.asOf
+              ? { kind: 'asOf', at: opts.asOf }
+              : { kind: 'current' });
+        wanted.push({ schema, name, dataset: ds.id, selector, required: false });
       }
-      const list = paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
-      await conn.run(`CREATE VIEW ${schema}.${name} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`);
-      versions[ds.id] = version.version;
-      allowed.push(...paths);
+    }
+    for (const v of opts.views ?? []) wanted.push({ ...v, required: true });
+    for (const w of wanted) {
+      if (!IDENT.test(w.schema) || !IDENT.test(w.name)) throw new QueryError(`invalid view name ${w.schema}.${w.name}`);
+      const version = await resolveVersion(opts.catalog, w.dataset, w.selector);
+      if (!version) {
+        if (w.required) throw new QueryError(`${w.dataset} has no committed version matching ${JSON.stringify(w.selector)}`);
+        continue;
+      }
+      const files = await versionFiles(opts.catalog, w.dataset, version.version);
+      if (!schemas.has(w.schema)) {
+        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${w.schema}`);
+        schemas.add(w.schema);
+      }
+      if (files.length === 0) {
+        const contract = await contractColumns(opts.catalog, w.dataset, version.contract_hash);
+        if (!contract) continue;
+        await conn.run(`CREATE VIEW ${w.schema}.${w.name} AS SELECT ${contract} WHERE false`);
+      } else {
+        const paths: string[] = [];
+        for (const f of files) paths.push(await localCopy(opts, `${f.bucket}/${f.path}`));
+        const list = paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
+        await conn.run(`CREATE VIEW ${w.schema}.${w.name} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`);
+        allowed.push(...paths);
+      }
+      if (w.schema === w.dataset.split('.')[0] && w.name === w.dataset.split('.')[1]) versions[w.dataset] = version.version;
     }
     const allowedList = allowed.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
     await conn.run(`SET allowed_paths = [${allowedList}]`);
@@ -118,6 +138,35 @@ export class LakeQuery {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+const DUCKDB_TYPES: Record<string, string> = {
+  boolean: 'BOOLEAN',
+  int16: 'SMALLINT',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float32: 'FLOAT',
+  float64: 'DOUBLE',
+  string: 'VARCHAR',
+  json: 'JSON',
+  date: 'DATE',
+  timestamp: 'TIMESTAMPTZ',
+};
+
+function duckdbType(type: string): string {
+  const dec = /^decimal\((\d+),(\d+)\)$/.exec(type);
+  if (dec) return `DECIMAL(${dec[1]},${dec[2]})`;
+  const list = /^list<(.+)>$/.exec(type);
+  if (list) return `${duckdbType(list[1] as string)}[]`;
+  return DUCKDB_TYPES[type] ?? 'VARCHAR';
+}
+
+/** `NULL::INTEGER AS a, ...` for a version with no files, so its view still has its columns. */
+async function contractColumns(catalog: Catalog, dataset: string, hash: string): Promise<string | undefined> {
+  const row = await catalog.db.selectFrom('contracts').select('contract').where('dataset_id', '=', dataset).where('hash', '=', hash).executeTakeFirst();
+  const fields = dataset.endsWith('_quarantine') ? QUARANTINE_COLUMNS : (row?.contract as { fields?: Array<{ name: string; type: string }> } | undefined)?.fields;
+  if (!fields || fields.length === 0) return undefined;
+  return fields.map((f) => `NULL::${duckdbType(f.type)} AS "${f.name.replaceAll('"', '""')}"`).join(', ');
 }
 
 /** A local path of an object: the local store's own file, or a cached download from S3. */
