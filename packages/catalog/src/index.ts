@@ -3,3 +3,4 @@ export type * from './catalog-schema.js';
 export * from './runs.js';
 export * from './commit.js';
 export * from './reads.js';
+export * from './retention.js';

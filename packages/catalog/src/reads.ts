@@ -97,10 +97,15 @@ export async function quarantineSummary(catalog: Catalog, dataset: string, versi
     .execute();
 }
 
-/** Every object a committed version references, as `bucket/path`: gc never deletes these. */
-export async function referencedObjects(catalog: Catalog): Promise<Set<string>> {
-  const rows = await catalog.db.selectFrom('files').select(['bucket', 'path']).execute();
-  return new Set(rows.map((r) => `${r.bucket}/${r.path}`));
+/**
+ * Every object a committed version references, as `bucket/path`: gc never deletes these.
+ * `ignoring` (`dataset@version`) leaves out versions a dry run pretends are already dropped.
+ */
+export async function referencedObjects(catalog: Catalog, ignoring?: Set<string>): Promise<Set<string>> {
+  const rows = await catalog.db.selectFrom('files').select(['bucket', 'path', 'dataset_id', 'version']).execute();
+  const ignored = (r: { dataset_id: string; version: number }) =>
+    ignoring?.has(`${r.dataset_id}@${r.version}`) || ignoring?.has(`${r.dataset_id.replace(/_quarantine$/, '')}@${r.version}`);
+  return new Set(rows.filter((r) => !ignored(r)).map((r) => `${r.bucket}/${r.path}`));
 }
 
 /** Runs still queued or running: their objects are in flight, not garbage. */

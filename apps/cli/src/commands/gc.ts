@@ -1,4 +1,4 @@
-import { activeRuns, referencedObjects } from '@lake/catalog';
+import { activeRuns, dropVersions, referencedObjects, retentionPlan } from '@lake/catalog';
 import { DOMAINS } from '@lake/contracts';
 import { type ObjectKey, formatObjectKey } from '@lake/storage';
 import type { CliContext } from '../context.js';
@@ -14,13 +14,19 @@ export async function gcCommand(ctx: CliContext, opts: { dryRun: boolean }): Pro
   const store = await ctx.store();
   const layout = await ctx.layout();
   const catalog = await ctx.catalog();
+  // Retention first: versions the contracts no longer keep are forgotten, then their files are
+  // garbage unless a retained version (an incremental one reusing them) still references them.
+  const drops = await retentionPlan(catalog);
+  for (const d of drops) console.log(`${opts.dryRun ? 'would drop' : 'drop'} ${d.dataset} v${d.version} (${d.reason})`);
+  if (!opts.dryRun) await dropVersions(catalog, drops);
+  const dropped = new Set(drops.map((d) => `${d.dataset}@${d.version}`));
   const listedAt = new Date();
   const candidates: Array<{ key: ObjectKey; size: number; lastModified: Date }> = [];
   for (const domain of DOMAINS) {
     for await (const o of store.list(layout.stagingRootPrefix(domain))) candidates.push(o);
     for await (const o of store.list(layout.normalizedDomainPrefix(domain))) candidates.push(o);
   }
-  const referenced = await referencedObjects(catalog);
+  const referenced = await referencedObjects(catalog, opts.dryRun ? dropped : undefined);
   const active = await activeRuns(catalog);
   const activeStaging = active.map((r) => `/${r.id}/`);
   const activeVersions = active.flatMap((r) => {
