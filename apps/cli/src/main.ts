@@ -13,7 +13,7 @@ const HELP = `lake — BijMantra Lake
 
 usage:
   lake seed [--rows N] [--orgs K] [--seed S]     create and fill the BijMantra fixture database
-  lake run <dataset|domain|all> [--full] [--key K] [--no-follow] [--timeout SECONDS]
+  lake run <dataset|domain|all> [--full] [--allow-breaking] [--key K] [--no-follow] [--timeout SECONDS]
                                                  run the ETL and follow it until it commits or fails
   lake datasets                                  datasets and their current versions
   lake versions <dataset>                        committed versions of a dataset
@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       orgs: { type: 'string' },
       seed: { type: 'string' },
       full: { type: 'boolean', default: false },
+      'allow-breaking': { type: 'boolean', default: false },
       key: { type: 'string' },
       'no-follow': { type: 'boolean', default: false },
       timeout: { type: 'string' },
@@ -73,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       case 'run':
         return await runCommand(ctx, need('a dataset, a domain or all'), {
           full: values.full,
+          allowBreaking: values['allow-breaking'],
           follow: !values['no-follow'],
           timeoutMs: int('timeout', values.timeout, 3600) * 1000,
           ...(values.key ? { key: values.key } : {}),

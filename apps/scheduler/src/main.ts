@@ -12,7 +12,10 @@ await catalog.migrate();
 const queues = new LakeQueues(queueConfig(env));
 
 const contracts = await loadContracts(env.LAKE_SCHEMAS_DIR);
-for (const c of contracts) await registerContract(catalog, c);
+for (const c of contracts) {
+  // A refused contract change must not stop the scheduler: its runs fail with the reason instead.
+  await registerContract(catalog, c).catch((err: Error) => log.error({ err: err.message }, 'contract not registered'));
+}
 if (env.LAKE_SCHEDULES === 'true') await queues.syncSchedules(contracts);
 log.info({ datasets: contracts.length, schedules: env.LAKE_SCHEDULES === 'true' }, 'contracts registered');
 

@@ -24,7 +24,8 @@ export function createSchedulerProcessor(deps: SchedulerDeps) {
     const contract = await loadContract(path).catch((err: Error) => {
       throw new PermanentError(`no usable contract for ${payload.dataset} at ${path}: ${err.message}`);
     });
-    await registerContract(deps.catalog, contract);
+    const registered = await registerContract(deps.catalog, contract, { allowBreaking: payload.allowBreaking });
+    if (registered.change.kind !== 'none') deps.log.info({ dataset: payload.dataset, change: registered.change }, 'contract changed');
     // A cron tick's identity is its job: each tick is one trigger.
     const trigger = payload.trigger.kind === 'schedule' ? { ...payload.trigger, key: ctx.jobId } : payload.trigger;
     const run = await startRun(deps.catalog, { ...payload, trigger });

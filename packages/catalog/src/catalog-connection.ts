@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { CatalogDatabase } from './catalog-schema.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-partitions.js';
+import * as m0003 from './migrations/0003-contract-changes.js';
 
 export interface CatalogConfig {
   /** PostgreSQL URL of the catalog database. */
@@ -28,7 +29,7 @@ export interface Catalog {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Migrations are compiled in, so a bundled app carries them; listed in order. */
-const MIGRATIONS = { '0001-initial': m0001, '0002-partitions': m0002 };
+const MIGRATIONS = { '0001-initial': m0001, '0002-partitions': m0002, '0003-contract-changes': m0003 };
 
 /** Opens the catalog: a pool whose connections resolve unqualified names in the catalog schema. */
 export function openCatalog(config: CatalogConfig): Catalog {

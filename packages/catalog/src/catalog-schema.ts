@@ -28,6 +28,9 @@ export interface ContractsTable {
   contract: JSONColumnType<Record<string, unknown>>;
   yaml: string;
   created_at: DefaultTimestamp;
+  previous_hash: string | null;
+  change_kind: ColumnType<string, string | undefined, string>;
+  changes: ColumnType<string[], string | undefined, string>;
 }
 
 export interface RunsTable {

@@ -1,15 +1,41 @@
 import { randomBytes } from 'node:crypto';
-import type { DatasetContract, TriggerPayload } from '@lake/contracts';
-import { contractHash, contractToYaml, datasetId } from '@lake/contracts';
+import type { ContractChange, DatasetContract, TriggerPayload } from '@lake/contracts';
+import { PermanentError, bumpProblems, compareContracts, contractHash, contractToYaml, datasetId } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
 import type { RunStatus } from './catalog-schema.js';
 
-/** Registers a dataset and its contract (schema history); the current version is untouched. */
-export async function registerContract(catalog: Catalog, contract: DatasetContract): Promise<string> {
+export interface RegisteredContract {
+  hash: string;
+  change: ContractChange;
+}
+
+/**
+ * Registers a dataset's contract (schema history); the current version is untouched. A changed
+ * contract is classified against the registered one: its schema_version bump must fit the change,
+ * and a breaking (major) change is refused unless `allowBreaking` — it starts a new version line
+ * that old readers cannot follow. Both kinds are recorded.
+ */
+export async function registerContract(catalog: Catalog, contract: DatasetContract, opts: { allowBreaking?: boolean } = {}): Promise<RegisteredContract> {
   const id = datasetId(contract);
   const hash = contractHash(contract);
-  await catalog.db.transaction().execute(async (trx) => {
+  return catalog.db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('datasets as d')
+      .innerJoin('contracts as c', (j) => j.onRef('c.dataset_id', '=', 'd.id').onRef('c.hash', '=', 'd.contract_hash'))
+      .select(['c.hash', 'c.contract'])
+      .where('d.id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (current?.hash === hash) return { hash, change: { kind: 'none', changes: [] } };
+    const change: ContractChange = current ? compareContracts(current.contract as unknown as DatasetContract, contract) : { kind: 'none', changes: [] };
+    if (current) {
+      const problems = bumpProblems(current.contract as unknown as DatasetContract, contract, change);
+      if (problems.length > 0) throw new PermanentError(`contract of ${id} refused: ${problems.join('; ')}`);
+      if (change.kind === 'major' && !opts.allowBreaking) {
+        throw new PermanentError(`contract of ${id} makes a breaking change (${change.changes.filter((c) => c.startsWith('major')).join('; ')}); run with --allow-breaking to start a new version line`);
+      }
+    }
     await trx
       .insertInto('datasets')
       .values({ id, domain: contract.dataset.domain, name: contract.dataset.name, current_version: null, contract_hash: hash })
@@ -23,11 +49,14 @@ export async function registerContract(catalog: Catalog, contract: DatasetContra
         schema_version: contract.dataset.schema_version,
         contract: JSON.stringify(contract) as never,
         yaml: contractToYaml(contract),
+        previous_hash: current?.hash ?? null,
+        change_kind: change.kind,
+        changes: JSON.stringify(change.changes),
       })
       .onConflict((oc) => oc.columns(['dataset_id', 'hash']).doNothing())
       .execute();
+    return { hash, change };
   });
-  return hash;
 }
 
 /** The contract a run was started with (stages never re-read the YAML mid-run). */

@@ -5,3 +5,4 @@ export type * from './lineage-event.js';
 export { OPENLINEAGE_SCHEMA_URL, LAKE_PRODUCER } from './lineage-event.js';
 export * from './permanent-error.js';
 export * from './quarantine-columns.js';
+export * from './contract-compatibility.js';

@@ -33,6 +33,8 @@ export const triggerPayload = z.object({
   }),
   requestedBy: z.string().max(200).default('cli'),
   full: z.boolean().default(false),
+  /** Accept a breaking (major) contract change: it starts a new version line. */
+  allowBreaking: z.boolean().default(false),
 });
 export type TriggerPayload = z.infer<typeof triggerPayload>;
 export const triggerResult = z.object({ runId: id, version: z.number().int(), deduplicated: z.boolean() });

@@ -6,6 +6,7 @@ import { count, duration } from '../format.js';
 
 export interface RunOptions {
   full: boolean;
+  allowBreaking: boolean;
   key?: string;
   follow: boolean;
   /** Give up following after this long (the run goes on). */
@@ -38,9 +39,14 @@ export async function runCommand(ctx: CliContext, target: string, opts: RunOptio
   const runs: Array<{ dataset: string; runId: string; version: number }> = [];
   for (const c of contracts) {
     const dataset = datasetId(c);
-    const res = await queues.triggerAndWait({ dataset, trigger: { kind: 'manual', key }, requestedBy: 'lake-cli', full: opts.full }).catch((err: Error) => {
-      throw new Error(`the scheduler did not answer for ${dataset} (${err.message}); are the workers running? start them with \`lake workers\``);
-    });
+    const res = await queues
+      .triggerAndWait({ dataset, trigger: { kind: 'manual', key }, requestedBy: 'lake-cli', full: opts.full, allowBreaking: opts.allowBreaking })
+      .catch((err: Error) => {
+        if (/timed out/.test(err.message)) {
+          throw new Error(`the scheduler did not answer for ${dataset} (${err.message}); are the workers running? start them with \`lake workers\``);
+        }
+        throw new Error(`${dataset}: ${err.message}`);
+      });
     runs.push({ dataset, runId: res.runId, version: res.version });
     console.log(`${dataset}: run ${res.runId} → v${res.version}${res.deduplicated ? ' (joined an existing run)' : ''}`);
   }
