@@ -26,7 +26,8 @@ export class LakeHarness {
     readonly sourceDb: string,
     private readonly catalogDb: TestDatabase,
     readonly catalog: Catalog,
-    private readonly tmp: string,
+    readonly tmp: string,
+    private readonly ownsSource: boolean,
   ) {
     this.env = {
       ...process.env,
@@ -44,14 +45,27 @@ export class LakeHarness {
     };
   }
 
-  static async create(opts: { rows: number; orgs: number; seed?: number }): Promise<LakeHarness> {
-    const sourceDb = uniqueName('src');
-    const source = await createSourceDatabase({ adminUrl: pgAdminUrl(), database: sourceDb });
-    await seed(source.adminUrl, { rows: opts.rows, orgs: opts.orgs, seed: opts.seed ?? 7 });
+  /**
+   * A lake over a freshly seeded source database, or over `sourceDb` when given (a second lake
+   * reading the same source, e.g. a full-refresh reference). `store: 'local'` keeps its objects
+   * apart from the S3 lake's.
+   */
+  static async create(opts: { rows: number; orgs: number; seed?: number; sourceDb?: string; store?: 'local' | 's3' }): Promise<LakeHarness> {
+    let sourceDb = opts.sourceDb;
+    if (!sourceDb) {
+      sourceDb = uniqueName('src');
+      const source = await createSourceDatabase({ adminUrl: pgAdminUrl(), database: sourceDb });
+      await seed(source.adminUrl, { rows: opts.rows, orgs: opts.orgs, seed: opts.seed ?? 7 });
+    }
     const catalogDb = await createTestDatabase('catalog');
     const catalog = openCatalog({ url: catalogDb.url, schema: 'lake', poolSize: 3 });
     await catalog.migrate();
-    return new LakeHarness(sourceDb, catalogDb, catalog, await mkdtemp(join(tmpdir(), 'lake-e2e-')));
+    const lake = new LakeHarness(sourceDb, catalogDb, catalog, await mkdtemp(join(tmpdir(), 'lake-e2e-')), !opts.sourceDb);
+    if (opts.store === 'local') {
+      lake.env.LAKE_STORE = 'local';
+      lake.env.LAKE_STORE_DIR = join(lake.tmp, 'store');
+    }
+    return lake;
   }
 
   get sourceAdminUrl(): string {
@@ -135,7 +149,7 @@ export class LakeHarness {
     await this.stopAll();
     await this.catalog.close();
     await this.catalogDb.drop();
-    await dropSourceDatabase({ adminUrl: pgAdminUrl(), database: this.sourceDb }).catch(() => undefined);
+    if (this.ownsSource) await dropSourceDatabase({ adminUrl: pgAdminUrl(), database: this.sourceDb }).catch(() => undefined);
     await rm(this.tmp, { recursive: true, force: true });
   }
 }

@@ -57,7 +57,7 @@ describe('extract keeps organizations apart (PostgreSQL, RLS)', () => {
   it('writes one staging file per organization holding only that organization, in one snapshot', async () => {
     const contract = await loadContract(join(schemas, 'phenotype/observations.yaml'));
     await registerContract(catalog, contract);
-    const run = await startRun(catalog, { dataset: 'phenotype.observations', trigger: { kind: 'manual', key: 'iso' }, requestedBy: 'test', full: true });
+    const run = await startRun(catalog, { dataset: 'phenotype.observations', trigger: { kind: 'manual', key: 'iso' }, requestedBy: 'test', full: true, allowBreaking: false });
     const store = createObjectStore({ kind: 'local', root: join(dir, 'store') });
     const layout = createStorageLayout(store.buckets);
     const extract = createExtractProcessor({ catalog, store, layout, sourceUrl: source.extractUrl, tmpDir: dir, log: createLogger('test', 'silent') });

@@ -47,6 +47,8 @@ export class PartitionedWriter {
   private readonly fileCount = new Map<string, number>();
   private readonly done: DataFile[] = [];
   private seq = 0;
+  /** Unique per writer: two writers (data and quarantine) share one scratch directory. */
+  private readonly tag = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(private readonly opts: PartitionedWriterOptions) {}
 
@@ -59,7 +61,7 @@ export class PartitionedWriter {
       }
       const index = this.fileCount.get(key) ?? 0;
       this.fileCount.set(key, index + 1);
-      const tmp = join(this.opts.tmpDir, `part-${process.pid}-${this.seq++}.parquet`);
+      const tmp = join(this.opts.tmpDir, `part-${this.tag}-${this.seq++}.parquet`);
       const sink = await fileSink(tmp);
       f = { partition, tmp, sink, index, writer: new ParquetFileWriter(this.opts.specs, sink, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata }) };
       this.open.set(key, f);

@@ -57,7 +57,7 @@ describe('catalog commit protocol (PostgreSQL)', () => {
     await db.drop();
   });
 
-  const trigger = (key: string) => ({ dataset: 'phenotype.things', trigger: { kind: 'manual' as const, key }, requestedBy: 'test', full: false });
+  const trigger = (key: string) => ({ dataset: 'phenotype.things', trigger: { kind: 'manual' as const, key }, requestedBy: 'test', full: false, allowBreaking: false });
 
   it('maps the same trigger fired twice at once to one run, and a second trigger to the active run', async () => {
     const [a, b] = await Promise.all([startRun(catalog, trigger('k1')), startRun(catalog, trigger('k1'))]);

@@ -24,7 +24,7 @@ describe('retention (PostgreSQL)', () => {
     await catalog.migrate();
     await registerContract(catalog, contract);
     for (let i = 1; i <= 4; i++) {
-      const run = await startRun(catalog, { dataset: 'soil.kept', trigger: { kind: 'manual', key: `k${i}` }, requestedBy: 't', full: false });
+      const run = await startRun(catalog, { dataset: 'soil.kept', trigger: { kind: 'manual', key: `k${i}` }, requestedBy: 't', full: false, allowBreaking: false });
       // v3 and v4 share a file, as an incremental version reusing an unchanged partition does.
       const files = i === 4 ? [file('soil/kept/v3/part-00000.parquet'), file('soil/kept/v4/part-00001.parquet')] : [file(`soil/kept/v${i}/part-00000.parquet`)];
       await commitVersion(catalog, { runId: run.runId, dataset: 'soil.kept', version: run.version, contractHash: run.contractHash, schemaVersion: '1.0.0', files, snapshot: {}, sourceRows: files.length, lineage: event(run.runId) });

@@ -1,0 +1,217 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Catalog, getRun, openCatalog, type RunRow, stageResult } from '@lake/catalog';
+import { triggerPayload } from '@lake/contracts';
+import { LakeQuery } from '@lake/query';
+import { LakeQueues } from '@lake/queue';
+import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
+import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
+import type { S3Service, SeededSource } from './services.js';
+import { type RssSample, WorkerPool, type WorkerApp, type WorkerUsage } from './workers.js';
+
+const DATASET = 'phenotype.observations';
+
+export interface StageTiming {
+  stage: WorkerApp;
+  /** True when the stage recorded its own span in `lake.run_stages`; false when derived. */
+  recorded: boolean;
+  /** Seconds from the trigger to the stage's (last) start. */
+  startS: number;
+  seconds: number;
+  attempts: number;
+  /** Highest sampled VmRSS of the stage's own worker while the stage ran. */
+  workerPeakRssMb: number;
+}
+
+export interface LakeResult {
+  runId: string;
+  version: number;
+  /** Trigger sent → run committed and catalogued. */
+  seconds: number;
+  rowsPerSecond: number;
+  loadedRows: number;
+  quarantinedRows: number;
+  /** `count(*)` of the committed version through LakeQuery (DuckDB over its Parquet files). */
+  queriedRows: number;
+  stagingBytes: number;
+  /** Normalized Parquet of the committed version. */
+  outputBytes: number;
+  quarantineBytes: number;
+  outputFiles: number;
+  stages: StageTiming[];
+  workers: WorkerUsage[];
+  rssSamples: RssSample[];
+}
+
+interface FileRef {
+  bytes: number;
+}
+
+/**
+ * One full lake run against a fresh catalog database and queue prefix: starts the five workers,
+ * triggers `phenotype.observations`, waits for the commit, checks every source row is either
+ * loaded or quarantined, and collects stage timings and each worker's memory and I/O.
+ */
+export async function runLake(opts: {
+  source: SeededSource;
+  rows: number;
+  s3: S3Service;
+  repoRoot: string;
+  logDir: string;
+  timeoutMs: number;
+  /** Node flags for the workers only, e.g. a heap limit or `--cpu-prof`, to see where memory and time go. */
+  workerNodeArgs?: string[];
+}): Promise<LakeResult> {
+  const catalogDb = await createTestDatabase('bench_catalog');
+  const tmp = await mkdtemp(join(tmpdir(), 'lake-bench-'));
+  const redis = redisConnectionOptions();
+  const prefix = uniqueName('bench');
+  const { LAKE_FAILPOINTS: _, ...inherited } = process.env;
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    ...opts.s3.env,
+    LOG_LEVEL: 'warn',
+    LAKE_SCHEDULES: 'false',
+    LAKE_CATALOG_URL: catalogDb.url,
+    LAKE_SCHEMAS_DIR: join(opts.repoRoot, 'schemas'),
+    LAKE_QUEUE_PREFIX: prefix,
+    LAKE_TMP_DIR: join(tmp, 'work'),
+    POSTGRES_DB: opts.source.database,
+    POSTGRES_USER: opts.source.extractRole,
+    REDIS_HOST: redis.host,
+    REDIS_PORT: String(redis.port),
+  };
+  const catalog = openCatalog({ url: catalogDb.url, poolSize: 2 });
+  const queues = new LakeQueues({ host: redis.host, port: redis.port, prefix });
+  let pool: WorkerPool | undefined;
+  try {
+    pool = await WorkerPool.start({ repoRoot: opts.repoRoot, env, logDir: opts.logDir, nodeArgs: opts.workerNodeArgs ?? [] });
+    await catalog.migrate();
+    pool.startSampling();
+    const started = Date.now();
+    const t0 = performance.now();
+    // Parsed, so fields the payload gains with defaults are filled as any trigger's would be.
+    const trigger = triggerPayload.parse({ dataset: DATASET, trigger: { kind: 'manual', key: prefix }, requestedBy: 'bench', full: true });
+    const { runId } = await queues.triggerAndWait(trigger);
+    const run = await waitForCommit(catalog, runId, pool, opts.timeoutMs);
+    const seconds = (performance.now() - t0) / 1000;
+    const workers = await pool.stop();
+    const stages = await stageTimings(catalog, run, started, pool.samples);
+
+    const loadedRows = Number(run.loaded_rows);
+    const quarantinedRows = Number(run.quarantined_rows);
+    const queriedRows = await countCommitted(catalog, opts.s3, join(tmp, 'cache'));
+    if (Number(run.source_rows) !== opts.rows || loadedRows + quarantinedRows !== opts.rows || queriedRows !== loadedRows) {
+      throw new Error(
+        `row counts do not add up: seeded ${opts.rows}, extracted ${run.source_rows}, loaded ${loadedRows} + quarantined ${quarantinedRows}, ` +
+          `count(*) of v${run.version} ${queriedRows}`,
+      );
+    }
+    const extracted = await stageResult<{ files: FileRef[] }>(catalog, runId, 'extract');
+    const transformed = await stageResult<{ files: FileRef[]; quarantine: { files: FileRef[] } }>(catalog, runId, 'transform');
+    const sum = (files: FileRef[] | undefined) => (files ?? []).reduce((n, f) => n + f.bytes, 0);
+    return {
+      runId,
+      version: run.version,
+      seconds,
+      rowsPerSecond: opts.rows / seconds,
+      loadedRows,
+      quarantinedRows,
+      queriedRows,
+      stagingBytes: sum(extracted?.files),
+      outputBytes: sum(transformed?.files),
+      quarantineBytes: sum(transformed?.quarantine.files),
+      outputFiles: transformed?.files.length ?? 0,
+      stages,
+      workers,
+      rssSamples: pool.samples,
+    };
+  } finally {
+    await pool?.stop();
+    for (const key of ['scheduler', 'extract', 'transform', 'load', 'catalog', 'events'] as const) {
+      await queues.queue(key).obliterate({ force: true }).catch(() => undefined);
+    }
+    await queues.close();
+    await catalog.close();
+    await catalogDb.drop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Polls the catalog until the run is committed and catalogued; throws when it fails or a worker dies. */
+async function waitForCommit(catalog: Catalog, runId: string, pool: WorkerPool, timeoutMs: number): Promise<RunRow> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const dead = pool.failure();
+    if (dead) throw new Error(`run ${runId}: ${dead}`);
+    const run = await getRun(catalog, runId);
+    if (run?.status === 'failed') {
+      // The run's own error often only says a child job failed; the stage rows say why.
+      const stages = await catalog.db.selectFrom('run_stages').select(['stage', 'status', 'attempts', 'error']).where('run_id', '=', runId).execute();
+      const detail = stages.map((s) => `${s.stage}: ${s.status} after ${s.attempts} attempt(s)${s.error ? ` — ${s.error}` : ''}`).join('; ');
+      throw new Error(`run ${runId} failed in ${run.error?.stage}: ${run.error?.message} [${detail}]`);
+    }
+    if (run?.status === 'committed' && run.finished_at !== null) return run;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`run ${runId} did not commit within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Each stage's span. Extract and transform record theirs in `lake.run_stages`; load and catalog
+ * do not, so their spans are derived: load ends at the version's `committed_at`, catalog at the
+ * run's `finished_at`, each starting where the previous stage ended (queue hand-off included).
+ * The scheduler span is trigger → extract start.
+ */
+async function stageTimings(catalog: Catalog, run: RunRow, startedMs: number, samples: RssSample[]): Promise<StageTiming[]> {
+  const recorded = await catalog.db
+    .selectFrom('run_stages')
+    .select(['stage', 'started_at', 'finished_at', 'attempts'])
+    .where('run_id', '=', run.id)
+    .orderBy('started_at')
+    .execute();
+  const committed = await catalog.db
+    .selectFrom('versions')
+    .select('committed_at')
+    .where('dataset_id', '=', run.dataset_id)
+    .where('version', '=', run.version)
+    .executeTakeFirstOrThrow();
+  const spans: Array<{ stage: WorkerApp; from: Date; to: Date; attempts: number; recorded: boolean }> = [];
+  let previous = new Date(startedMs);
+  const add = (stage: WorkerApp, from: Date, to: Date | null, attempts: number, isRecorded: boolean) => {
+    const end = to ?? new Date();
+    spans.push({ stage, from, to: end, attempts, recorded: isRecorded });
+    previous = end;
+  };
+  const first = recorded[0];
+  if (first) add('scheduler', previous, first.started_at, 1, false);
+  for (const r of recorded) add(r.stage as WorkerApp, r.started_at, r.finished_at, r.attempts, true);
+  add('load', previous, committed.committed_at, 1, false);
+  add('catalog', previous, run.finished_at, 1, false);
+  return spans.map((s) => {
+    const startS = (s.from.getTime() - startedMs) / 1000;
+    const endS = (s.to.getTime() - startedMs) / 1000;
+    const during = samples.filter((x) => x.t >= startS && x.t <= endS).map((x) => x.rssMb[s.stage] ?? 0);
+    return { stage: s.stage, recorded: s.recorded, startS, seconds: endS - startS, attempts: s.attempts, workerPeakRssMb: Math.max(0, ...during) };
+  });
+}
+
+/** `count(*)` of the current version, read the way users read it: LakeQuery over the Parquet files. */
+async function countCommitted(catalog: Catalog, s3: S3Service, cacheDir: string): Promise<number> {
+  const store = createObjectStore({
+    kind: 's3',
+    endpoint: s3.env.MINIO_ENDPOINT as string,
+    useSSL: s3.env.MINIO_USE_SSL === 'true',
+    accessKey: s3.env.MINIO_ROOT_USER as string,
+    secretKey: s3.env.MINIO_ROOT_PASSWORD as string,
+    buckets: DEFAULT_BUCKETS,
+  });
+  const query = await LakeQuery.open({ catalog, store, layout: createStorageLayout(store.buckets), cacheDir });
+  try {
+    const { rows } = await query.query(`SELECT count(*) AS n FROM ${DATASET}`);
+    return Number(rows[0]?.n);
+  } finally {
+    query.close();
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BaselineResult } from './baseline.js';
+import type { LakeResult } from './lake.js';
+import { WORKER_APPS } from './workers.js';
+
+export interface SizeResult {
+  rows: number;
+  orgs: number;
+  seedSeconds: number;
+  lake: LakeResult;
+  baseline: BaselineResult;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  command: string;
+  machine: { cpus: number; memoryGb: number; node: string; s3: string; commit: string };
+  sizes: SizeResult[];
+}
+
+/** Targets from the brief; a miss is reported, not fatal (only wrong row counts fail the bench). */
+export const TARGETS = {
+  ratio: 0.5,
+  ratioGoal: 1.0,
+  workerRssMb: 256,
+  /** Peak RSS at the largest size over the smallest: memory must not grow with the data. */
+  flatRatio: 1.25,
+};
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+const mb = (bytes: number) => fixed(bytes / 1024 / 1024);
+const mark = (ok: boolean) => (ok ? '✓' : '✗');
+
+/** 1000000 → "1M", 250000 → "250k". */
+export function sizeLabel(rows: number): string {
+  if (rows >= 1e6 && rows % 1e5 === 0) return `${rows / 1e6}M`;
+  if (rows >= 1e3 && rows % 1e3 === 0) return `${rows / 1e3}k`;
+  return String(rows);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function throughputTable(sizes: SizeResult[]): string {
+  return table(
+    ['rows', 'lake s', 'lake rows/s', 'baseline s (pg→csv + csv→parquet)', 'baseline rows/s', 'lake / baseline', 'lake output MB (data + quarantine)', 'baseline output MB (csv → parquet)'],
+    sizes.map(({ rows, lake, baseline }) => {
+      const ratio = lake.rowsPerSecond / baseline.rowsPerSecond;
+      return [
+        int(rows),
+        fixed(lake.seconds),
+        int(lake.rowsPerSecond),
+        `${fixed(baseline.seconds)} (${fixed(baseline.csvSeconds)} + ${fixed(baseline.parquetSeconds)})`,
+        int(baseline.rowsPerSecond),
+        `${fixed(ratio, 2)} ${mark(ratio >= TARGETS.ratio)}${ratio >= TARGETS.ratioGoal ? ' (goal met)' : ''}`,
+        `${mb(lake.outputBytes)} + ${mb(lake.quarantineBytes)}`,
+        `${mb(baseline.csvBytes)} → ${mb(baseline.parquetBytes)}`,
+      ];
+    }),
+  );
+}
+
+function memoryTable(sizes: SizeResult[]): string {
+  const first = sizes[0];
+  const last = sizes.at(-1);
+  const flat = sizes.length > 1 && first && last;
+  const header = ['worker', 'idle MB', ...sizes.map((s) => `peak RSS MB @${sizeLabel(s.rows)}`)];
+  if (flat) header.push(`${sizeLabel(last.rows)}/${sizeLabel(first.rows)}`);
+  header.push(...sizes.map((s) => `CPU s @${sizeLabel(s.rows)}`), ...sizes.map((s) => `written MB @${sizeLabel(s.rows)}`));
+  const rows = WORKER_APPS.map((app) => {
+    const usage = sizes.map((s) => s.lake.workers.find((w) => w.app === app));
+    const cells = [app, fixed(usage[0]?.idleRssMb ?? 0)];
+    cells.push(...usage.map((u) => (u ? `${fixed(u.peakRssMb)} ${mark(u.peakRssMb <= TARGETS.workerRssMb)}` : '–')));
+    if (flat) {
+      const ratio = (usage.at(-1)?.peakRssMb ?? 0) / (usage[0]?.peakRssMb ?? 1);
+      cells.push(`${fixed(ratio, 2)} ${mark(ratio <= TARGETS.flatRatio)}`);
+    }
+    cells.push(...usage.map((u) => fixed(u?.cpuSeconds ?? 0)), ...usage.map((u) => mb(u?.writtenBytes ?? 0)));
+    return cells;
+  });
+  const baseline = ['baseline (1 process)', '–', ...sizes.map((s) => `${fixed(s.baseline.peakRssMb)} (copy ${fixed(s.baseline.copyPeakRssMb)}, duckdb ${fixed(s.baseline.duckdbPeakRssMb)})`)];
+  if (flat) baseline.push(fixed(last.baseline.peakRssMb / first.baseline.peakRssMb, 2));
+  baseline.push(...sizes.map(() => '–'), ...sizes.map((s) => mb(s.baseline.csvBytes + s.baseline.parquetBytes)));
+  return table(header, [...rows, baseline]);
+}
+
+function stageTable(size: SizeResult): string {
+  const rows = size.lake.stages.map((s) => [
+    s.recorded ? s.stage : `${s.stage} (derived*)`,
+    fixed(s.startS),
+    fixed(s.seconds),
+    s.recorded ? String(s.attempts) : '',
+    s.workerPeakRssMb > 0 ? fixed(s.workerPeakRssMb) : '–',
+  ]);
+  const staged = size.lake.stages.reduce((n, s) => n + s.seconds, 0);
+  rows.push(['until the bench saw it (polling)', '', fixed(size.lake.seconds - staged), '', '']);
+  return table(['stage', 'starts at s', 'seconds', 'attempts', 'worker RSS MB (sampled peak)'], rows);
+}
+
+/** The whole report as markdown, ready to quote in a README. */
+export function toMarkdown(report: BenchReport): string {
+  const { machine } = report;
+  const parts = [
+    `# Lake benchmark — ${report.startedAt}`,
+    '',
+    `\`${report.command}\` · ${machine.cpus} cores, ${machine.memoryGb} GB · Node ${machine.node} · object store: ${machine.s3} · commit ${machine.commit}`,
+    '',
+    'Lake: five worker processes, `phenotype.observations` from trigger to committed and catalogued version. ' +
+      'Baseline: `COPY (SELECT * FROM observations) TO STDOUT (FORMAT csv, HEADER)` to a local file, then DuckDB ' +
+      '`COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet, COMPRESSION zstd)`, in one process.',
+    '',
+    '## Throughput',
+    '',
+    throughputTable(report.sizes),
+    '',
+    `Target lake/baseline ≥ ${TARGETS.ratio}, goal ≥ ${TARGETS.ratioGoal}.`,
+    '',
+    '## Memory (VmHWM) and I/O per worker',
+    '',
+    memoryTable(report.sizes),
+    '',
+    `Target ≤ ${TARGETS.workerRssMb} MB per worker, flat in the data size (largest/smallest ≤ ${TARGETS.flatRatio}). ` +
+      '"written" is `wchar` from /proc/<pid>/io: every write syscall, i.e. temp Parquet files, S3 uploads and PostgreSQL/Redis traffic.',
+  ];
+  for (const size of report.sizes) {
+    parts.push(
+      '',
+      `## Stages at ${sizeLabel(size.rows)} rows (run ${size.lake.runId}, seeded in ${fixed(size.seedSeconds)} s, ${size.orgs} organizations)`,
+      '',
+      stageTable(size),
+      '',
+      '\\* from catalog timestamps: scheduler = trigger → extract start; load = transform end → version `committed_at`; ' +
+        'catalog = commit → run `finished_at`. Each includes its queue hand-off.',
+      '',
+      `Loaded ${int(size.lake.loadedRows)} + quarantined ${int(size.lake.quarantinedRows)} = ${int(size.rows)} ✓ (count(*) of v${size.lake.version}: ${int(size.lake.queriedRows)}); ` +
+        `staging ${mb(size.lake.stagingBytes)} MB, ${size.lake.outputFiles} output files.`,
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+/** Writes `results.json` (everything, including RSS samples) and `results.md` into `dir`. */
+export async function writeReport(report: BenchReport, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, 'results.json');
+  const md = join(dir, 'results.md');
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(md, toMarkdown(report));
+  return [json, md];
+}

@@ -1,0 +1,97 @@
+/**
+ * `pnpm bench [--rows 1000000,5000000] [--orgs 8]` (or BENCH_ROWS / BENCH_ORGS; BENCH_WORKER_NODE_ARGS
+ * passes Node flags to the workers only): for each size,
+ * seeds a fresh source database, runs the lake ETL end to end against s3rver, runs the
+ * COPY → DuckDB baseline on the same data, and reports throughput, per-stage timings and each
+ * worker's peak RSS. Results go to bench/out/results.{json,md}.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runBaseline } from './baseline.js';
+import { runLake } from './lake.js';
+import { type BenchReport, type SizeResult, sizeLabel, toMarkdown, writeReport } from './report.js';
+import { seedSource, startS3 } from './services.js';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = dirname(benchDir);
+const outDir = join(benchDir, 'out');
+
+const { values } = parseArgs({
+  allowPositionals: true,
+  options: { rows: { type: 'string' }, orgs: { type: 'string' }, timeout: { type: 'string' } },
+});
+function positiveInts(name: string, text: string): number[] {
+  const list = text.split(',').map((v) => Number(v.trim().replaceAll('_', '')));
+  if (list.length === 0 || list.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`${name} must be positive whole numbers, got "${text}"`);
+  return list;
+}
+const sizes = positiveInts('--rows / BENCH_ROWS', values.rows ?? process.env.BENCH_ROWS ?? '1000000,5000000');
+// 8 organizations keep each per-organization staging file well under s3rver's 64 MiB limit at 5M rows.
+const [orgs = 8] = positiveInts('--orgs / BENCH_ORGS', values.orgs ?? process.env.BENCH_ORGS ?? '8');
+const [timeoutS = 3600] = positiveInts('--timeout', values.timeout ?? process.env.BENCH_TIMEOUT_S ?? '3600');
+/** Node flags for the five workers only, space-separated (say `--max-old-space-size=192` or `--cpu-prof`). */
+const workerNodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
+const log = (label: string, msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${label.padStart(5)}  ${msg}`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function benchSize(rows: number): Promise<SizeResult> {
+  const label = sizeLabel(rows);
+  log(label, `seeding ${int(rows)} observations, ${orgs} organizations`);
+  const source = await seedSource(rows, orgs);
+  // A fresh s3rver per size: every size commits v1 of the same dataset, and versions are never overwritten.
+  const s3 = await startS3();
+  try {
+    log(label, `seeded ${source.database} in ${source.seedSeconds.toFixed(1)} s; lake run (object store: ${s3.kind} ${s3.env.MINIO_ENDPOINT})`);
+    const logDir = join(outDir, 'logs', label);
+    await mkdir(logDir, { recursive: true });
+    const lake = await runLake({ source, rows, s3, repoRoot, logDir, timeoutMs: timeoutS * 1000, workerNodeArgs });
+    const peaks = lake.workers.map((w) => `${w.app} ${w.peakRssMb.toFixed(0)}`).join(', ');
+    log(label, `lake: ${lake.seconds.toFixed(1)} s, ${int(lake.rowsPerSecond)} rows/s; loaded ${int(lake.loadedRows)} + quarantined ${int(lake.quarantinedRows)}; peak RSS MB: ${peaks}`);
+    log(label, `stages: ${lake.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)} s`).join(', ')}`);
+    const baseline = await runBaseline({ adminUrl: source.adminUrl, rows });
+    log(label, `baseline: csv ${baseline.csvSeconds.toFixed(1)} s + parquet ${baseline.parquetSeconds.toFixed(1)} s, ${int(baseline.rowsPerSecond)} rows/s; peak RSS ${baseline.peakRssMb.toFixed(0)} MB`);
+    log(label, `lake / baseline = ${(lake.rowsPerSecond / baseline.rowsPerSecond).toFixed(2)}`);
+    return { rows, orgs, seedSeconds: source.seedSeconds, lake, baseline };
+  } finally {
+    await s3.stop();
+    await source.drop();
+  }
+}
+
+/** HEAD, marked `-dirty` when the working tree has changes (the numbers then belong to no commit). */
+function gitCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+  return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : ''}`;
+}
+
+async function main(): Promise<void> {
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    command: `${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs}`,
+    machine: {
+      cpus: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.versions.node,
+      s3: process.env.MINIO_ENDPOINT ? `external (${process.env.MINIO_ENDPOINT})` : 's3rver 3.7.1 (in the bench process)',
+      commit: gitCommit(),
+    },
+    sizes: [],
+  };
+  for (const rows of sizes) report.sizes.push(await benchSize(rows));
+  console.log(`\n${toMarkdown(report)}`);
+  const files = await writeReport(report, outDir);
+  console.log(`written: ${files.join(', ')}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench FAILED: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);

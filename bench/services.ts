@@ -1,0 +1,53 @@
+import { createSourceDatabase, dropSourceDatabase, seed } from '@lake/fixture';
+import { pgAdminUrl, uniqueName } from '@lake/testing';
+import startS3rver from '@lake/testing/global-setup';
+
+/** The S3 endpoint the workers write to, as `MINIO_*` variables. */
+export interface S3Service {
+  env: Record<string, string>;
+  /** `s3rver` when the bench started one, `external` when `MINIO_ENDPOINT` was already set. */
+  kind: 's3rver' | 'external';
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver through the test harness's global setup, so the bench gets the same patches for
+ * s3rver's bugs as the tests. With `MINIO_ENDPOINT` already set (a real MinIO) it uses that one.
+ * s3rver cannot take multipart uploads: every object must stay under 64 MiB (see `--orgs`).
+ */
+export async function startS3(): Promise<S3Service> {
+  const kind = process.env.MINIO_ENDPOINT ? 'external' : 's3rver';
+  const stop = await startS3rver();
+  const env: Record<string, string> = { LAKE_STORE: 's3' };
+  for (const name of ['MINIO_ENDPOINT', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'MINIO_USE_SSL']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { env, kind, stop };
+}
+
+export interface SeededSource {
+  database: string;
+  /** Superuser URL: the baseline reads through it (no RLS), as the brief allows. */
+  adminUrl: string;
+  /** The ordinary role the extract worker connects as (RLS applies). */
+  extractRole: string;
+  seedSeconds: number;
+  drop(): Promise<void>;
+}
+
+/** A fresh source database with a unique name, filled with `rows` observations. */
+export async function seedSource(rows: number, orgs: number): Promise<SeededSource> {
+  const database = uniqueName('bench_src');
+  const source = await createSourceDatabase({ adminUrl: pgAdminUrl(), database });
+  const drop = () => dropSourceDatabase({ adminUrl: pgAdminUrl(), database });
+  try {
+    const started = performance.now();
+    const report = await seed(source.adminUrl, { rows, orgs, seed: 42 });
+    if (report.rowCounts.observations !== rows) throw new Error(`seeded ${report.rowCounts.observations} observations, wanted ${rows}`);
+    return { database, adminUrl: source.adminUrl, extractRole: source.extractRole, seedSeconds: (performance.now() - started) / 1000, drop };
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+}
