@@ -89,9 +89,9 @@ export class RecordParser {
     this.quoteText = quote ?? '';
     this.maxRecordChars = options.maxRecordChars ?? 16 * 1024 * 1024;
     const controls = '\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffd\\r\\n';
-    const escape = (ch: string) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-    this.unquotedStops = new RegExp(`[${escape(options.delimiter)}${controls}]`, 'g');
-    this.quotedStops = new RegExp(`[${quote === null ? '' : escape(quote)}${controls}]`, 'g');
+    const hexEscape = (ch: string) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    this.unquotedStops = new RegExp(`[${hexEscape(options.delimiter)}${controls}]`, 'g');
+    this.quotedStops = new RegExp(`[${quote === null ? '' : hexEscape(quote)}${controls}]`, 'g');
     this.skipLines = options.skipLines ?? 0;
     this.state = this.skipLines > 0 ? SKIP_LINES : FIELD_START;
   }
