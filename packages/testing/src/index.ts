@@ -8,3 +8,4 @@ export {
   testS3Env,
   type TestS3Env,
 } from './s3-env.js';
+export { describePackageDependencies } from './package-dependencies.js';
