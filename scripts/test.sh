@@ -17,7 +17,7 @@ status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole suite, summed over every package's vitest summary.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
-  /^ *Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i } }
+  /Tests +[0-9]+ (passed|failed)/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i } }
   END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
 rm -f "$log"
 exit "$status"
