@@ -51,7 +51,7 @@ describe('a worker SIGKILLed in the middle of a run (PostgreSQL, Redis, S3)', ()
 
     let done = false;
     const readers = watchReaders(() => done);
-    const run = lake.cli(['run', 'phenotype.observations', '--key', `crash-${app}`]);
+    const run = lake.cli(['run', 'phenotype.observations', '--full', '--key', `crash-${app}`]);
     await lake.waitForLog(app, `failpoint ${app}.${point} reached`);
     await lake.kill(app);
     lake.startWorker(app);

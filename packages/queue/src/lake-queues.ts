@@ -54,7 +54,7 @@ export class LakeQueues {
   }
 
   /** Sends a trigger and waits for the scheduler to answer with the run it started or joined. */
-  async triggerAndWait(payload: TriggerPayload, timeoutMs = 60_000): Promise<TriggerResult> {
+  async triggerAndWait(payload: TriggerPayload, timeoutMs = 180_000): Promise<TriggerResult> {
     const job = await this.trigger(payload);
     if (!this.events) {
       this.events = new QueueEvents(jobCatalog.scheduler.name, { connection: redisOptions(this.config), prefix: this.prefix });
