@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/ensure-services.sh
+bash scripts/install-postgis.sh
 
 export LAKE_STORE="${LAKE_STORE:-local}" LAKE_STORE_DIR="${LAKE_STORE_DIR:-$PWD/.lake/store}" LAKE_CACHE_DIR="${LAKE_CACHE_DIR:-$PWD/.lake/cache}"
 export LAKE_SCHEDULES="${LAKE_SCHEDULES:-false}" LOG_LEVEL="${LOG_LEVEL:-warn}"

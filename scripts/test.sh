@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/ensure-services.sh
-[ -x scripts/install-postgis.sh ] && bash scripts/install-postgis.sh
+bash scripts/install-postgis.sh
 
 pnpm lint
 pnpm typecheck
