@@ -47,11 +47,12 @@ export function openCatalog(config: CatalogConfig): Catalog {
     schema,
     async migrate() {
       await createDatabaseIfMissing(config.url);
-      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-      // Concurrent starters (five workers at once) serialize on an advisory lock.
+      // Concurrent starters (five workers at once) serialize on an advisory lock, taken before the
+      // schema is created: `create schema if not exists` itself races on the catalog's unique index.
       await db.connection().execute(async (conn) => {
         await sql`select pg_advisory_lock(hashtext(${`lake-migrate-${schema}`}))`.execute(conn);
         try {
+          await sql`create schema if not exists ${sql.id(schema)}`.execute(conn);
           const migrator = new Migrator({
             db: conn as Kysely<unknown>,
             migrationTableSchema: schema,
