@@ -1,14 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
-import { type ColumnSpec, type ExtractResult, type PartitionFingerprint, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
+import { type ColumnSpec, type DatasetContract, type ExtractResult, PermanentError, type PartitionFingerprint, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
 import { ParquetFileWriter, fileSink } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
-import { fingerprintQuery, sourceQuery, stagingType } from './source-query.js';
+import { type InsertOnlyBase, fingerprintQuery, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
 
 export interface ExtractDeps {
   catalog: Catalog;
@@ -51,24 +51,30 @@ export function createExtractProcessor(deps: ExtractDeps) {
     let sourceRows = 0;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      // The snapshot is taken by the first statement: every query below sees this same instant.
-      const snap = await client.query<{ xmin: string; taken_at: Date }>(
-        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, now() AS taken_at',
+      // Derived months and cursor text are UTC whatever the server's zone.
+      await client.query("SET LOCAL TimeZone = 'UTC'");
+      // The snapshot is taken by the first query: every query below sees this same instant.
+      const snap = await client.query<{ xmin: string; xmax: string; txids: string; taken_at: Date }>(
+        'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax, s::text AS txids, now() AS taken_at FROM pg_current_snapshot() s',
       );
-      const snapshot = { xmin: snap.rows[0]?.xmin ?? '0', takenAt: (snap.rows[0]?.taken_at ?? new Date()).toISOString() };
+      const row = snap.rows[0];
+      if (!row) throw new Error('the source returned no snapshot');
+      const snapshot = { xmin: row.xmin, takenAt: row.taken_at.toISOString(), txids: row.txids };
+      const insertOnly = insertOnlyBase(contract, base, row.xmax);
       const orgs = contract.source.org_scope
         ? (await client.query<{ id: number }>('SELECT id FROM organizations ORDER BY id')).rows.map((r) => r.id)
         : [];
       const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
       for (const org of scopes) {
         await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
-        const prints = await client.query<{ key: string; rows: string; fingerprint: string }>(fingerprintQuery(contract, org));
+        const prints = await client.query<{ key: string; rows: string; fingerprint: string; fresh: boolean }>(fingerprintQuery(contract, org, insertOnly));
         const here: PartitionFingerprint[] = prints.rows.map((r) => {
           const values = JSON.parse(r.key) as Array<string | null>;
           return { key: r.key, rows: Number(r.rows), fingerprint: r.fingerprint, partition: contract.source.partition_by.map((f, i): [string, string | null] => [f, values[i] ?? null]) };
         });
         partitions.push(...here);
-        const todo = here.filter((p) => base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
+        const fresh = new Set(prints.rows.filter((r) => r.fresh).map((r) => r.key));
+        const todo = here.filter((p) => fresh.has(p.key) || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
         changed.push(...todo.map((p) => p.key));
         if (todo.length === 0) continue;
         const expected = todo.reduce((n, p) => n + p.rows, 0);
@@ -121,9 +127,39 @@ export function createExtractProcessor(deps: ExtractDeps) {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      throw asPermanent(err, job.dataset);
     } finally {
       await client.end().catch(() => undefined);
     }
   };
+}
+
+/**
+ * An insert-only dataset's incremental run compares against what the base version saw: its
+ * snapshot (which transactions were visible) and each partition's largest cursor.
+ */
+function insertOnlyBase(
+  contract: DatasetContract,
+  base: { snapshot: Record<string, unknown>; partitions: Map<string, { fingerprint: string }> } | undefined,
+  xmax8: string,
+): InsertOnlyBase | undefined {
+  const txids = base?.snapshot.txids;
+  if (contract.source.mode !== 'insert_only' || !base || typeof txids !== 'string') return undefined;
+  const watermarks: Record<string, string> = {};
+  for (const [key, p] of base.partitions) {
+    const mark = insertOnlyWatermark(contract, p.fingerprint);
+    if (mark) watermarks[key] = mark;
+  }
+  return { txids, xmax8, watermarks };
+}
+
+/**
+ * SQL errors that no retry can fix (the contract names a column, table or function the source
+ * lacks, or the extractor's role may not read it) fail the run at once, naming the dataset.
+ */
+const PERMANENT_SQLSTATES = new Set(['42703', '42P01', '42883', '42501', '42846', '42804', '42601']);
+function asPermanent(err: unknown, dataset: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code && PERMANENT_SQLSTATES.has(code)) return new PermanentError(`${dataset}: the source query failed (SQLSTATE ${code}): ${(err as Error).message}`);
+  return err;
 }

@@ -1,4 +1,4 @@
-import { type DatasetContract, type LakeType, PermanentError, sourceColumns } from '@lake/contracts';
+import { type DatasetContract, type DeriveContract, type FieldContract, type LakeType, PermanentError, datasetId, sourceColumns } from '@lake/contracts';
 import type { PgType } from './pg-copy/index.js';
 
 const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/;
@@ -15,37 +15,86 @@ interface QueryParts {
   /** SQL expressions of the partition fields' source columns, in partition_by order. */
   partitionExprs: string[];
   keyExprs: string[];
+  /** `xmin` of the main table's row and of every joined row (`t.xmin` first). */
   xminExprs: string[];
   where: string[];
+  /** SQL expression of the contract's cursor column, when it has one. */
+  cursorExpr?: string;
+}
+
+/** What an insert-only extract compares against: the last version's snapshot and largest cursor. */
+export interface InsertOnlyBase {
+  /** `pg_current_snapshot()` of the base version's extract. */
+  txids: string;
+  /** Per base partition key, the largest cursor value the base version saw there (PostgreSQL text). */
+  watermarks: Record<string, string>;
+  /** `pg_snapshot_xmax` of this extract's snapshot: maps 32-bit `xmin` values to `xid8`. */
+  xmax8: string;
+}
+
+function deriveExpr(derive: DeriveContract, expr: (col: string) => string): string {
+  const of = expr(derive.of);
+  switch (derive.fn) {
+    case 'longitude':
+      return `ST_X(${of})`;
+    case 'latitude':
+      return `ST_Y(${of})`;
+    case 'year':
+      return `extract(year from ${of})::int4`;
+    case 'month':
+      // The extract's session runs in UTC, so a timestamptz falls in its UTC month.
+      return `to_char(${of}, 'YYYY-MM')`;
+  }
 }
 
 function queryParts(contract: DatasetContract, organizationId?: number): QueryParts {
   const src = contract.source;
   const joinedAs = new Map<string, string>();
+  const aliases = new Map<string, string>();
   const joins: string[] = [];
   const select: string[] = [];
   const xminExprs = ['t.xmin'];
   src.joins.forEach((j, i) => {
     const alias = `j${i}`;
-    const on = Object.entries(j.on).map(([mine, theirs]) => `${alias}.${quoteIdent(theirs)} = t.${quoteIdent(mine)}`);
+    const base = j.from === undefined ? 't' : aliases.get(j.from);
+    if (!base) throw new PermanentError(`join ${i} of ${datasetId(contract)} names "${j.from}", which is not joined before it`);
+    const on = Object.entries(j.on).map(([mine, theirs]) => `${alias}.${quoteIdent(theirs)} = ${base}.${quoteIdent(mine)}`);
     joins.push(`LEFT JOIN ${quoteIdent(j.table)} ${alias} ON ${on.join(' AND ')}`);
     for (const [as, col] of Object.entries(j.columns)) joinedAs.set(as, `${alias}.${quoteIdent(col)}`);
+    aliases.set(j.table, alias);
     xminExprs.push(`${alias}.xmin`);
   });
   const expr = (col: string) => joinedAs.get(col) ?? `t.${quoteIdent(col)}`;
   for (const c of sourceColumns(contract).filter((c) => !joinedAs.has(c))) select.push(`t.${quoteIdent(c)}`);
   for (const [as, e] of joinedAs) select.push(`${e} AS ${quoteIdent(as)}`);
+  const fieldExpr = (f: FieldContract) => (f.derive ? deriveExpr(f.derive, expr) : expr(f.source));
+  for (const f of contract.fields) if (f.derive) select.push(`${fieldExpr(f)} AS ${quoteIdent(f.name)}`);
   const partitionExprs = src.partition_by.map((name) => {
     const field = contract.fields.find((f) => f.name === name);
     if (!field) throw new PermanentError(`partition field "${name}" is not in the contract`);
-    return expr(field.source);
+    return fieldExpr(field);
   });
   const where: string[] = [];
   if (organizationId !== undefined && src.org_scope) {
     if (!Number.isSafeInteger(organizationId)) throw new PermanentError(`invalid organization id ${organizationId}`);
-    where.push(`t.${quoteIdent(src.org_scope)} = ${organizationId}`);
+    where.push(`${expr(src.org_scope)} = ${organizationId}`);
   }
-  return { from: `${quoteIdent(src.table)} t ${joins.join(' ')}`.trim(), select, partitionExprs, keyExprs: src.key.map((k) => `t.${quoteIdent(k)}`), xminExprs, where };
+  let from = `${quoteIdent(src.table)} t`;
+  if (src.read_through) {
+    // The function returns the table's rows as a composite plus each row's xmin, so fingerprints
+    // see updates even where the application forgot updated_at.
+    if (organizationId === undefined) throw new PermanentError(`${datasetId(contract)} is read through ${src.read_through}(org): an organization is required`);
+    from = `(SELECT (f.r).*, f.row_xmin AS xmin FROM ${quoteIdent(src.read_through)}(${organizationId}) f) t`;
+  }
+  return {
+    from: `${from} ${joins.join(' ')}`.trim(),
+    select,
+    partitionExprs,
+    keyExprs: src.key.map((k) => `t.${quoteIdent(k)}`),
+    xminExprs,
+    where,
+    cursorExpr: src.cursor ? expr(src.cursor) : undefined,
+  };
 }
 
 /** The partition identity the source computes: `["1", "35"]` (values as text, null as null). */
@@ -58,8 +107,9 @@ function sqlString(text: string): string {
 }
 
 /**
- * The SELECT an extract runs for one contract: the main table's columns the contract reads plus
- * its joined lookup columns, scoped to one organization when the contract has an org scope, and
+ * The SELECT an extract runs for one contract: the main table's columns the contract reads, its
+ * joined lookup columns and derived values (point coordinates, time partitions), scoped to one
+ * organization when the contract has an org scope (directly or through a parent), and
  * (incremental runs) to the partitions that changed. Rows come ordered by partition, so the
  * transform can finish one partition's file before starting the next.
  * RLS applies as well (the extractor is an ordinary role with `app.current_organization_id` set):
@@ -73,20 +123,57 @@ export function sourceQuery(contract: DatasetContract, organizationId?: number, 
   return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')}`;
 }
 
+/** The base partition's largest cursor, the last part of an insert-only fingerprint (`count:xmins…:cursor`). */
+export function insertOnlyWatermark(contract: DatasetContract, fingerprint: string): string {
+  return fingerprint.split(':').slice(1 + contract.source.joins.length).join(':');
+}
+
+/** `xmin` (32-bit, wrapping) as the `xid8` it stands for, relative to a snapshot's xmax. */
+function xid8Expr(xmin: string, xmax8: string): string {
+  const x = `(${xmin}::text::int8)`;
+  const epoch = `((${xmax8}::int8 >> 32) << 32)`;
+  return `(CASE WHEN ${epoch} + ${x} > ${xmax8}::int8 THEN ${epoch} + ${x} - 4294967296 ELSE ${epoch} + ${x} END)::text::xid8`;
+}
+
 /**
- * Per-partition fingerprints computed inside PostgreSQL, without moving rows: row count, the sum
- * of key hashes (inserts, deletes, rows moving between partitions), the sum of the row versions'
- * `xmin` of the table and of every joined lookup row (any UPDATE writes a new row version with a
- * newer transaction id, even when the application forgot to touch `updated_at`), and the largest
- * cursor value. A transaction that commits after a run's snapshot changes them at the next run.
+ * Per-partition fingerprints computed inside PostgreSQL, without moving rows.
+ *
+ * Mutable tables: row count, the sum of key hashes (inserts, deletes, rows moving between
+ * partitions), the sum of the row versions' `xmin` of the table and of every joined lookup row (any
+ * UPDATE writes a new row version with a newer transaction id, even when the application forgot to
+ * touch `updated_at`), and the largest cursor value. A transaction that commits after a run's
+ * snapshot changes them at the next run.
+ *
+ * Insert-only tables (`mode: insert_only`): row count (deletes, which come only with a parent),
+ * largest cursor and the joined rows' `xmin` sums; plus `fresh`: whether a row whose cursor lies
+ * within `overlap` of the base version's largest cursor was not visible to the base version's
+ * snapshot: a late arrival or a transaction that committed after the last run. Only that window's
+ * rows are checked row by row.
  */
-export function fingerprintQuery(contract: DatasetContract, organizationId?: number): string {
+export function fingerprintQuery(contract: DatasetContract, organizationId?: number, insertOnly?: InsertOnlyBase): string {
   const parts = queryParts(contract, organizationId);
   const keyText = parts.keyExprs.length === 1 ? `${parts.keyExprs[0]}::text` : `jsonb_build_array(${parts.keyExprs.join(', ')})::text`;
-  const xmins = parts.xminExprs.map((x) => `coalesce(sum((${x}::text)::int8), 0)::text`);
-  const cursor = contract.source.cursor ? `coalesce(max(t.${quoteIdent(contract.source.cursor)})::text, '')` : "''";
-  const fp = [`sum(hashtextextended(${keyText}, 0)::numeric)::text`, ...xmins, cursor].join(" || ':' || ");
-  return `SELECT ${partitionKeyExpr(parts)} AS key, count(*)::int8 AS rows, ${fp} AS fingerprint FROM ${parts.from}${
+  const sumXmin = (x: string) => `coalesce(sum((${x}::text)::int8), 0)::text`;
+  const cursor = parts.cursorExpr ? `coalesce(max(${parts.cursorExpr})::text, '')` : "''";
+  let fp: string[];
+  let fresh = 'false';
+  if (contract.source.mode === 'insert_only') {
+    fp = ['count(*)::text', ...parts.xminExprs.slice(1).map(sumXmin), cursor];
+    if (insertOnly && parts.cursorExpr) {
+      const overlap = contract.source.overlap as string;
+      if (!/^[1-9][0-9]{0,5} (minutes|hours|days)$/.test(overlap)) throw new PermanentError(`invalid overlap "${overlap}"`);
+      if (!/^[0-9]+$/.test(insertOnly.xmax8)) throw new PermanentError(`invalid snapshot xmax "${insertOnly.xmax8}"`);
+      // Per partition: a device that was offline and uploads its backlog late is still caught
+      // within `overlap` of what the lake last saw from it. New partitions are extracted anyway.
+      const mark = `coalesce(${sqlString(JSON.stringify(insertOnly.watermarks))}::jsonb ->> ${partitionKeyExpr(parts)}, '-infinity')::timestamptz`;
+      const window = `(${parts.cursorExpr})::timestamptz + interval ${sqlString(overlap)} >= ${mark}`;
+      const unseen = `NOT pg_visible_in_snapshot(${xid8Expr('t.xmin', insertOnly.xmax8)}, ${sqlString(insertOnly.txids)}::pg_snapshot)`;
+      fresh = `coalesce(bool_or(${unseen}) FILTER (WHERE ${window}), false)`;
+    }
+  } else {
+    fp = [`sum(hashtextextended(${keyText}, 0)::numeric)::text`, ...parts.xminExprs.map(sumXmin), cursor];
+  }
+  return `SELECT ${partitionKeyExpr(parts)} AS key, count(*)::int8 AS rows, ${fp.join(" || ':' || ")} AS fingerprint, ${fresh} AS fresh FROM ${parts.from}${
     parts.where.length ? ` WHERE ${parts.where.join(' AND ')}` : ''
   } GROUP BY 1 ORDER BY 1`;
 }

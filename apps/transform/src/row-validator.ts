@@ -88,7 +88,8 @@ function coerce(v: LakeValue, target: ParsedLakeType, zone: string): Coerced {
     switch (target.base) {
       case 'float32':
       case 'float64':
-        return v;
+        // NaN is how a source says "garbage" in a NOT NULL float column; the lake never stores it.
+        return Number.isNaN(v) ? FAILED : v;
       case 'int16':
       case 'int32': {
         const limit = target.base === 'int16' ? 2 ** 15 : 2 ** 31;

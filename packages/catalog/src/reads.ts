@@ -134,9 +134,13 @@ export async function versionPartitions(catalog: Catalog, dataset: string, versi
  * The version an incremental run may build on: the current one, when it was written under the
  * same contract. Any contract change (new field, new cast) means a full run.
  */
-export async function incrementalBase(catalog: Catalog, dataset: string, contractHash: string): Promise<{ version: number; partitions: Map<string, PartitionRow> } | undefined> {
+export async function incrementalBase(
+  catalog: Catalog,
+  dataset: string,
+  contractHash: string,
+): Promise<{ version: number; snapshot: Record<string, unknown>; partitions: Map<string, PartitionRow> } | undefined> {
   const current = await resolveVersion(catalog, dataset, { kind: 'current' });
   if (!current || current.contract_hash !== contractHash) return undefined;
   const partitions = await versionPartitions(catalog, dataset, current.version);
-  return { version: current.version, partitions: new Map(partitions.map((p) => [p.partition_key, p])) };
+  return { version: current.version, snapshot: current.snapshot as Record<string, unknown>, partitions: new Map(partitions.map((p) => [p.partition_key, p])) };
 }

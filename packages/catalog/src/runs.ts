@@ -218,7 +218,11 @@ export async function setRunCounts(
   await catalog.db.updateTable('runs').set({ ...counts, updated_at: sql`now()` }).where('id', '=', runId).execute();
 }
 
-/** Marks a run failed for good (its reserved version becomes a gap). Never touches a committed run. */
+/**
+ * Marks a run failed for good (its reserved version becomes a gap). Never touches a committed
+ * run, and keeps the first failure's cause: a parent stage failing because its child did would
+ * otherwise replace the real reason.
+ */
 export async function failRun(catalog: Catalog, runId: string, stage: string, message: string, attempt?: number): Promise<void> {
   await catalog.db.transaction().execute(async (trx) => {
     await trx
@@ -231,7 +235,7 @@ export async function failRun(catalog: Catalog, runId: string, stage: string, me
       .updateTable('runs')
       .set({ status: 'failed', stage, error: JSON.stringify({ stage, message, attempt }) as never, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', runId)
-      .where('status', '!=', 'committed')
+      .where('status', 'not in', ['committed', 'failed'])
       .execute();
   });
 }

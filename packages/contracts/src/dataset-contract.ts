@@ -32,10 +32,24 @@ export interface FieldContract {
   pattern?: string;
   timezone?: string;
   observation_variable?: string;
+  /** Computed by the extract from a source column; the staging column is the field's name. */
+  derive?: DeriveContract;
+}
+
+/**
+ * A value the extract computes in the source database: a PostGIS point's longitude or latitude
+ * (`ST_X`/`ST_Y`, never hex EWKB), or the year (integer) or month (`YYYY-MM`, UTC) of a date or
+ * timestamp, for time partitions.
+ */
+export interface DeriveContract {
+  fn: 'longitude' | 'latitude' | 'year' | 'month';
+  of: string;
 }
 
 export interface JoinContract {
   table: string;
+  /** An earlier joined table whose columns `on` names; the main table when absent. */
+  from?: string;
   on: Record<string, string>;
   columns: Record<string, string>;
 }
@@ -45,7 +59,14 @@ export interface PostgresSourceContract {
   table: string;
   key: string[];
   cursor?: string;
+  /** Staging column holding the organization: the main table's, or one a join brings. */
   org_scope?: string;
+  /** Function `f(org)` returning `(row_xmin xid, r <table>)` the table is read through. */
+  read_through?: string;
+  /** `insert_only`: never updated, deleted only with a parent; needs `cursor` and `overlap`. Default `mutable`. */
+  mode?: 'mutable' | 'insert_only';
+  /** How late an insert-only row may arrive in cursor time, as a PostgreSQL interval (`2 days`). */
+  overlap?: string;
   partition_by: string[];
   joins: JoinContract[];
 }
@@ -145,6 +166,26 @@ function checkSemantics(c: DatasetContract): string[] {
       }
     }
   }
+  const src = c.source;
+  const joinedColumns = new Set(src.joins.flatMap((j) => Object.keys(j.columns)));
+  src.joins.forEach((j, i) => {
+    if (j.from !== undefined && !src.joins.slice(0, i).some((earlier) => earlier.table === j.from)) {
+      problems.push(`/source/joins/${i} from "${j.from}" is not a table joined before it`);
+    }
+  });
+  if (src.org_scope && src.read_through && joinedColumns.has(src.org_scope)) {
+    problems.push(`/source/org_scope "${src.org_scope}" must be a column of ${src.table} when the table is read through ${src.read_through}`);
+  }
+  if (src.read_through && !src.org_scope) problems.push(`/source/read_through needs org_scope: ${src.read_through}(org) is called once per organization`);
+  if (src.mode === 'insert_only' && (!src.cursor || !src.overlap)) problems.push('/source/mode insert_only needs a cursor (event time) and an overlap');
+  if (src.mode !== 'insert_only' && src.overlap) problems.push('/source/overlap applies only to mode insert_only');
+  for (const [i, f] of c.fields.entries()) {
+    if (!f.derive) continue;
+    if (f.source !== f.name) problems.push(`/fields/${i} a derived field reads no source column: drop "source" or "derive"`);
+    if (f.cast_by) problems.push(`/fields/${i} a derived field cannot be cast by a scale`);
+    const want = f.derive.fn === 'year' ? ['int16', 'int32', 'int64'] : f.derive.fn === 'month' ? ['string'] : ['float64', 'float32'];
+    if (!want.includes(f.type)) problems.push(`/fields/${i} derive ${f.derive.fn} gives ${want.join(' or ')}, not ${f.type}`);
+  }
   for (const p of c.source.partition_by) {
     if (!names.has(p)) problems.push(`/source/partition_by "${p}" is not a field of the contract`);
     const field = c.fields.find((f) => f.name === p);
@@ -211,9 +252,11 @@ export function sourceColumns(contract: DatasetContract): string[] {
   const joined = new Set(contract.source.joins.flatMap((j) => Object.keys(j.columns)));
   const wanted = new Set<string>([...contract.source.key]);
   if (contract.source.cursor) wanted.add(contract.source.cursor);
-  if (contract.source.org_scope) wanted.add(contract.source.org_scope);
-  for (const j of contract.source.joins) for (const col of Object.keys(j.on)) wanted.add(col);
+  if (contract.source.org_scope && !joined.has(contract.source.org_scope)) wanted.add(contract.source.org_scope);
+  for (const j of contract.source.joins) if (j.from === undefined) for (const col of Object.keys(j.on)) wanted.add(col);
   for (const f of contract.fields) {
+    // A derived field reads its column inside the expression (a PostGIS point is never staged).
+    if (f.derive) continue;
     for (const col of [f.source, f.cast_by, f.scale]) if (col && !joined.has(col)) wanted.add(col);
   }
   return [...wanted];

@@ -65,7 +65,12 @@ export const extractResult = z.object({
   files: z.array(stagedFile),
   /** Rows staged by this run (the changed partitions' rows when incremental). */
   sourceRows: z.number().int().nonnegative(),
-  snapshot: z.object({ xmin: z.string(), takenAt: z.string() }),
+  snapshot: z.object({
+    xmin: z.string(),
+    takenAt: z.string(),
+    /** `pg_current_snapshot()` as text: which transactions this version saw (insert-only runs compare against it). */
+    txids: z.string().optional(),
+  }),
   organizations: z.array(z.number().int()),
   mode: z.enum(['full', 'incremental']),
   /** The committed version whose unchanged partitions this run reuses (incremental only). */

@@ -1,3 +1,4 @@
+import { PermanentError } from '@lake/contracts';
 import type { ClientBase } from 'pg';
 import { type ColumnDescriptor, PG_TYPE_BY_OID } from './pg-type.js';
 import { stripTrailingSemicolons } from './copy-out.js';
@@ -15,13 +16,13 @@ export async function describeQuery(client: ClientBase, sql: string): Promise<Co
   const seen = new Set<string>();
   for (const field of result.fields) {
     if (seen.has(field.name)) {
-      throw new Error(`query returns column "${field.name}" twice; give each output column a distinct alias`);
+      throw new PermanentError(`query returns column "${field.name}" twice; give each output column a distinct alias`);
     }
     seen.add(field.name);
     const pgType = PG_TYPE_BY_OID.get(field.dataTypeID);
     if (pgType === undefined) {
       const typeName = await formatType(client, field.dataTypeID);
-      throw new Error(
+      throw new PermanentError(
         `column "${field.name}" has type ${typeName} (OID ${field.dataTypeID}), which the binary COPY decoder ` +
           `does not read; cast it in SQL, e.g. "${field.name}"::text, or to one of ${[...new Set(PG_TYPE_BY_OID.values())].join(', ')}`,
       );
