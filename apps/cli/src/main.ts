@@ -5,7 +5,8 @@ import { diffCommand } from './commands/diff.js';
 import { gcCommand } from './commands/gc.js';
 import { datasetsCommand, runsCommand, showCommand, versionsCommand } from './commands/inspect.js';
 import { queryCommand } from './commands/query.js';
-import { runCommand } from './commands/run.js';
+import { datasetId, loadContracts } from '@lake/contracts';
+import { parseBackfill, resolveTargets, runCommand } from './commands/run.js';
 import { seedCommand } from './commands/seed.js';
 import { workersCommand } from './commands/workers.js';
 
@@ -15,6 +16,9 @@ usage:
   lake seed [--rows N] [--orgs K] [--seed S]     create and fill the BijMantra fixture database
   lake run <dataset|domain|all> [--full] [--allow-breaking] [--key K] [--no-follow] [--timeout SECONDS]
                                                  run the ETL and follow it until it commits or fails
+  lake backfill <dataset> [--from A] [--to B] [--field F] [--partition f=v[,f=v]]...
+                                                 re-extract a range of partitions (default field: the
+                                                 time partition) or named ones, changed or not
   lake datasets                                  datasets and their current versions
   lake versions <dataset>                        committed versions of a dataset
   lake runs [dataset]                            run history
@@ -47,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
       'max-rows': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       only: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      field: { type: 'string' },
+      partition: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -79,6 +87,25 @@ async function main(argv: string[]): Promise<number> {
           timeoutMs: int('timeout', values.timeout, 3600) * 1000,
           ...(values.key ? { key: values.key } : {}),
         });
+      case 'backfill': {
+        const targets = resolveTargets(await loadContracts(ctx.env.LAKE_SCHEMAS_DIR), need('a dataset'));
+        const contract = targets[0];
+        if (!contract || targets.length !== 1) throw new UsageError(`lake backfill takes one dataset; "${arg}" names ${targets.length}`);
+        const backfill = parseBackfill(contract, {
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.to !== undefined ? { to: values.to } : {}),
+          ...(values.field !== undefined ? { field: values.field } : {}),
+          ...(values.partition ? { partitions: values.partition } : {}),
+        });
+        return await runCommand(ctx, datasetId(contract), {
+          full: false,
+          allowBreaking: false,
+          backfill,
+          follow: !values['no-follow'],
+          timeoutMs: int('timeout', values.timeout, 3600) * 1000,
+          ...(values.key ? { key: values.key } : {}),
+        });
+      }
       case 'datasets':
         return await datasetsCommand(ctx);
       case 'versions':

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { listVersions, resolveVersion, versionFiles } from '@lake/catalog';
-import { QUARANTINE_COLUMNS } from '@lake/contracts';
+import { QUARANTINE_COLUMNS, datasetId, loadContracts } from '@lake/contracts';
+import { mutate } from '@lake/fixture';
 import { DEFAULT_BUCKETS, createObjectStore, createStorageLayout } from '@lake/storage';
 import { testS3Env } from '@lake/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeHarness } from './lake-harness.js';
 
-const DATASETS = ['phenotype.observations', 'phenotype.observation_units', 'phenotype.observation_variables', 'phenotype.studies', 'phenotype.germplasm'];
+/** Every dataset of the five domains. */
+const DATASETS = (await loadContracts(join(import.meta.dirname, '../../../schemas'))).map(datasetId);
 /** Quarantine columns that name the run and staging position, which differ between any two runs. */
 const RUN_SPECIFIC = new Set(['run_id', 'source_file', 'row_number']);
 
@@ -77,7 +79,7 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
 
   /** Runs the lake incrementally and the reference lake in full, then compares every dataset. */
   async function runAndCompare(): Promise<void> {
-    const [inc, full] = await Promise.all([lake.cli(['run', 'phenotype']), reference.cli(['run', 'phenotype', '--full'])]);
+    const [inc, full] = await Promise.all([lake.cli(['run', 'all']), reference.cli(['run', 'all', '--full'])]);
     expect(inc.code, inc.stdout + inc.stderr).toBe(0);
     expect(full.code, full.stdout + full.stderr).toBe(0);
     const quarantineCols = QUARANTINE_COLUMNS.filter((c) => !RUN_SPECIFIC.has(c.name)).map((c) => `"${c.name}"`).join(', ');
@@ -88,8 +90,9 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     }
   }
 
-  it('starts from a full version', async () => {
+  it('starts from a full version of every dataset of the five domains', async () => {
     await runAndCompare();
+    for (const ds of DATASETS) expect((await listVersions(lake.catalog, ds)).length, ds).toBe(1);
     const [v] = await listVersions(lake.catalog, 'phenotype.observations');
     expect(v?.snapshot).toMatchObject({ partitions: expect.any(Number) });
   });
@@ -121,10 +124,37 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     expect(row.mode).toBe('incremental');
   });
 
+  it('catches every domain changing the way the application changes it: cascades, moves, late telemetry', async () => {
+    const summary = await mutate(lake.sourceAdminUrl, { seed: 5, share: 0.02 });
+    expect(Object.keys(summary.tables).length).toBeGreaterThan(10);
+    await admin.query(`
+      -- A device decommissioned: its soil readings first (no cascade), then the device, which
+      -- takes its sensors and their telemetry with it.
+      DELETE FROM soil_moisture_readings WHERE device_id = (SELECT max(id) FROM iot_devices);
+      DELETE FROM iot_devices WHERE id = (SELECT max(id) FROM iot_devices);
+      -- A device handed to another organization: its sensors and telemetry follow it.
+      UPDATE iot_devices SET organization_id = organization_id % 3 + 1 WHERE id = (SELECT min(id) FROM iot_devices);
+      -- A station whose location moves to another organization's location.
+      UPDATE weather_stations SET location_id = (SELECT min(id) FROM locations WHERE organization_id = 2) WHERE id = (SELECT min(id) FROM weather_stations);
+      -- Soil tests corrected by hand, updated_at forgotten (read through the SECURITY DEFINER function).
+      UPDATE soil_tests SET ph = 6.5 WHERE id % 17 = 0;
+    `);
+    await runAndCompare();
+    for (const ds of DATASETS) {
+      const [v] = await listVersions(lake.catalog, ds);
+      const row = await lake.catalog.db.selectFrom('versions').select(['mode']).where('dataset_id', '=', ds).where('version', '=', v?.version as number).executeTakeFirstOrThrow();
+      expect(row.mode, ds).toBe('incremental');
+    }
+  });
+
   it('catches a transaction that was open during a run and committed after it', async () => {
     await held.query('BEGIN');
     // Stamped as if it happened before the run: a watermark on updated_at would skip it forever.
     await held.query("UPDATE observations SET value = '1', updated_at = now() - interval '2 hours' WHERE id % 503 = 0");
+    // A reading stamped an hour before the device's latest, committed after the run: inside the overlap.
+    await held.query(`INSERT INTO iot_telemetry ("timestamp", device_id, sensor_id, value, created_at, updated_at)
+                      SELECT max(t."timestamp") - interval '1 hour', s.device_id, s.id, 42, now(), now()
+                      FROM iot_sensors s JOIN iot_telemetry t ON t.sensor_id = s.id WHERE s.id = (SELECT min(id) FROM iot_sensors) GROUP BY s.device_id, s.id`);
     await runAndCompare(); // the open transaction is invisible to both lakes
     await held.query('COMMIT');
     const before = (await listVersions(lake.catalog, 'phenotype.observations'))[0];
@@ -144,5 +174,30 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     const a = await versionFiles(lake.catalog, 'phenotype.observations', latest?.version as number);
     const b = await versionFiles(lake.catalog, 'phenotype.observations', previous?.version as number);
     expect(a.map((f) => f.path)).toEqual(b.map((f) => f.path));
+  });
+
+  it('backfills a month of telemetry or named partitions: exactly those are extracted again, the version stays exact', async () => {
+    const telemetry = await lake.cli(['backfill', 'sensor.iot_telemetry', '--from', '2024-12', '--to', '2024-12']);
+    expect(telemetry.code, telemetry.stdout + telemetry.stderr).toBe(0);
+    const [t] = await listVersions(lake.catalog, 'sensor.iot_telemetry');
+    const months = await lake.catalog.db.selectFrom('partitions').select(['partition']).where('dataset_id', '=', 'sensor.iot_telemetry').where('version', '=', t?.version as number).execute();
+    const december = months.filter((p) => p.partition.some(([f, v]) => f === 'month' && v === '2024-12')).length;
+    expect(december).toBeGreaterThan(0);
+    expect((t?.snapshot as { changedPartitions: number }).changedPartitions).toBe(december);
+
+    const org = await lake.cli(['backfill', 'phenotype.observations', '--partition', 'organization_id=1']);
+    expect(org.code, org.stdout + org.stderr).toBe(0);
+    const [o] = await listVersions(lake.catalog, 'phenotype.observations');
+    const parts = await lake.catalog.db.selectFrom('partitions').select(['partition']).where('dataset_id', '=', 'phenotype.observations').where('version', '=', o?.version as number).execute();
+    const ofOrg1 = parts.filter((p) => p.partition[0]?.[1] === '1').length;
+    expect((o?.snapshot as { changedPartitions: number }).changedPartitions).toBe(ofOrg1);
+    expect(ofOrg1).toBeLessThan(parts.length);
+    for (const ds of ['sensor.iot_telemetry', 'phenotype.observations']) {
+      expect(await differences(await currentFiles(lake, ds), await currentFiles(reference, ds)), ds).toBe(0);
+    }
+
+    const bad = await lake.cli(['backfill', 'phenotype.observations', '--from', '2024']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('no time partition');
   });
 });

@@ -8,6 +8,7 @@ import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
+import { backfillMatcher } from './backfill.js';
 import { type InsertOnlyBase, fingerprintQuery, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
 
 export interface ExtractDeps {
@@ -42,6 +43,8 @@ export function createExtractProcessor(deps: ExtractDeps) {
     // was asked for: only partitions whose fingerprint changed are extracted again.
     const run = await getRun(deps.catalog, job.runId);
     const base = run?.full_refresh ? undefined : await incrementalBase(deps.catalog, job.dataset, job.contractHash);
+    // A backfill re-extracts the partitions it names even when their fingerprints did not change.
+    const forced = backfillMatcher(contract, run?.backfill);
 
     const client = new pg.Client({ connectionString: deps.sourceUrl, application_name: 'bijmantra-lake-extract' });
     await client.connect();
@@ -74,7 +77,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
         });
         partitions.push(...here);
         const fresh = new Set(prints.rows.filter((r) => r.fresh).map((r) => r.key));
-        const todo = here.filter((p) => fresh.has(p.key) || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
+        const todo = here.filter((p) => forced(p.partition) || fresh.has(p.key) || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
         changed.push(...todo.map((p) => p.key));
         if (todo.length === 0) continue;
         const expected = todo.reduce((n, p) => n + p.rows, 0);

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { Backfill } from '@lake/contracts';
 
 /** Row types of the catalog tables, as kysely sees them. */
 
@@ -40,6 +41,8 @@ export interface RunsTable {
   trigger_key: string;
   requested_by: string;
   full_refresh: Generated<boolean>;
+  /** Partitions re-extracted whatever their fingerprints say (`lake backfill`). */
+  backfill: ColumnType<Backfill | null, string | null | undefined, string | null>;
   status: RunStatus;
   stage: string | null;
   version: number;

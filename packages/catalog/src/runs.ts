@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ContractChange, DatasetContract, TriggerPayload } from '@lake/contracts';
+import type { Backfill, ContractChange, DatasetContract, TriggerPayload } from '@lake/contracts';
 import { PermanentError, bumpProblems, compareContracts, contractHash, contractToYaml, datasetId } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
@@ -124,6 +124,7 @@ export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promi
         trigger_key: trigger.trigger.key,
         requested_by: trigger.requestedBy,
         full_refresh: trigger.full,
+        backfill: trigger.backfill ? JSON.stringify(trigger.backfill) : null,
         status: 'queued',
         stage: 'extract',
         version: ds.next_version,
@@ -151,6 +152,7 @@ export interface RunRow {
   trigger_kind: string;
   trigger_key: string;
   full_refresh: boolean;
+  backfill: Backfill | null;
   source_rows: string | null;
   loaded_rows: string | null;
   quarantined_rows: string | null;

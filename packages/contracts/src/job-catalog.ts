@@ -24,6 +24,23 @@ export type StagedFile = z.infer<typeof stagedFile>;
 export const dataFile = stagedFile.extend({ columnStats: z.record(z.string(), stat) });
 export type DataFile = z.infer<typeof dataFile>;
 
+/**
+ * A backfill: partitions a run re-extracts whatever their fingerprints say. `from`/`to` bound one
+ * partition field (inclusive; integers compare as numbers, text as text, so `2024-01` … `2024-03`);
+ * `partitions` lists exact partitions as `{ field: value }` (null for the null partition).
+ * Both given → a partition must match both.
+ */
+export const backfill = z
+  .object({
+    field: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).optional(),
+    from: z.string().max(100).optional(),
+    to: z.string().max(100).optional(),
+    partitions: z.array(z.record(z.string(), z.string().nullable())).max(10_000).optional(),
+  })
+  .refine((b) => (b.from === undefined && b.to === undefined) || b.field !== undefined, 'from/to need the partition field they bound')
+  .refine((b) => b.from !== undefined || b.to !== undefined || (b.partitions?.length ?? 0) > 0, 'a backfill names a range or partitions');
+export type Backfill = z.infer<typeof backfill>;
+
 export const triggerPayload = z.object({
   dataset: datasetRef,
   trigger: z.object({
@@ -35,6 +52,7 @@ export const triggerPayload = z.object({
   full: z.boolean().default(false),
   /** Accept a breaking (major) contract change: it starts a new version line. */
   allowBreaking: z.boolean().default(false),
+  backfill: backfill.optional(),
 });
 export type TriggerPayload = z.infer<typeof triggerPayload>;
 export const triggerResult = z.object({ runId: id, version: z.number().int(), deduplicated: z.boolean() });

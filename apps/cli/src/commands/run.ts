@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { getRun } from '@lake/catalog';
-import { DOMAINS, type DatasetContract, datasetId, loadContracts, stageJobId, STAGES } from '@lake/contracts';
+import { type Backfill, DOMAINS, type DatasetContract, datasetId, loadContracts, stageJobId, STAGES } from '@lake/contracts';
 import type { CliContext } from '../context.js';
 import { count, duration } from '../format.js';
 
 export interface RunOptions {
   full: boolean;
+  /** Re-extract these partitions whatever their fingerprints say (`lake backfill`). */
+  backfill?: Backfill;
   allowBreaking: boolean;
   key?: string;
   follow: boolean;
@@ -40,7 +42,14 @@ export async function runCommand(ctx: CliContext, target: string, opts: RunOptio
   for (const c of contracts) {
     const dataset = datasetId(c);
     const res = await queues
-      .triggerAndWait({ dataset, trigger: { kind: 'manual', key }, requestedBy: 'lake-cli', full: opts.full, allowBreaking: opts.allowBreaking })
+      .triggerAndWait({
+        dataset,
+        trigger: { kind: opts.backfill ? 'backfill' : 'manual', key },
+        requestedBy: 'lake-cli',
+        full: opts.full,
+        allowBreaking: opts.allowBreaking,
+        ...(opts.backfill ? { backfill: opts.backfill } : {}),
+      })
       .catch((err: Error) => {
         if (/timed out/.test(err.message)) {
           throw new Error(`the scheduler did not answer for ${dataset} (${err.message}); are the workers running? start them with \`lake workers\``);
@@ -97,4 +106,46 @@ async function follow(ctx: CliContext, runs: Array<{ dataset: string; runId: str
   const failed = [...finished.values()].filter((s) => s === 'failed').length;
   console.log(failed === 0 ? `all ${runs.length} run(s) committed in ${duration(Date.now() - started)}` : `${failed} of ${runs.length} run(s) failed`);
   return failed === 0 ? 0 : 1;
+}
+
+/**
+ * `lake backfill <dataset> --from A --to B [--field F] | --partition f=v[,f=v] ...`: a run that
+ * re-extracts the named partitions even when their fingerprints did not change (a source fixed in
+ * place, a contract mapping corrected for a period). The range bounds one partition field, by
+ * default the contract's time partition (a field derived as year or month).
+ */
+export function parseBackfill(contract: DatasetContract, opts: { from?: string; to?: string; field?: string; partitions?: string[] }): Backfill {
+  const id = datasetId(contract);
+  const fields = contract.source.partition_by;
+  const partitions = (opts.partitions ?? []).map((text) => {
+    const out: Record<string, string | null> = {};
+    for (const pair of text.split(',')) {
+      const m = /^([a-z][a-z0-9_]*)=(.*)$/.exec(pair.trim());
+      if (!m) throw new Error(`--partition "${text}": expected field=value[,field=value], e.g. organization_id=1,study_id=14`);
+      const [, field, value] = m as unknown as [string, string, string];
+      if (!fields.includes(field)) throw new Error(`--partition "${text}": ${id} is partitioned by ${fields.join(', ') || 'nothing'}, not ${field}`);
+      out[field] = value === '' || value === 'null' ? null : value;
+    }
+    return out;
+  });
+  const ranged = opts.from !== undefined || opts.to !== undefined;
+  let field = opts.field;
+  if (ranged && field === undefined) {
+    const timeFields = contract.fields.filter((f) => fields.includes(f.name) && (f.derive?.fn === 'year' || f.derive?.fn === 'month'));
+    if (timeFields.length !== 1) {
+      throw new Error(`${id} has ${timeFields.length ? 'several time partitions' : 'no time partition'}; say which partition field --from/--to bound with --field (one of ${fields.join(', ') || 'none'})`);
+    }
+    field = timeFields[0]?.name;
+  }
+  if (field !== undefined && !fields.includes(field)) throw new Error(`--field ${field}: ${id} is partitioned by ${fields.join(', ') || 'nothing'}`);
+  if (!ranged && partitions.length === 0) throw new Error('lake backfill needs --from/--to or at least one --partition');
+  if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to && !(/^-?\d+$/.test(opts.from) && Number(opts.from) <= Number(opts.to))) {
+    throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
+  }
+  return {
+    ...(ranged ? { field } : {}),
+    ...(opts.from !== undefined ? { from: opts.from } : {}),
+    ...(opts.to !== undefined ? { to: opts.to } : {}),
+    ...(partitions.length ? { partitions } : {}),
+  };
 }
