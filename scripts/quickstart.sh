@@ -18,7 +18,7 @@ lake workers > .lake/workers.log 2>&1 &
 workers=$!
 trap 'kill -TERM $workers 2>/dev/null; wait $workers 2>/dev/null' EXIT
 
-lake run phenotype
+lake run all
 echo
 echo "Mean plant height and yield per organization, from the committed Parquet:"
 lake query "
