@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @lake/bench bench:incremental [--rows 5000000] [--orgs 8]` (or BENCH_INC_ROWS):
+ * Part of `pnpm bench`; alone: `pnpm --filter @lake/bench bench:incremental [--rows 5000000] [--orgs 8]` (or BENCH_INC_ROWS):
  * a full run of `phenotype.observations`, then 1 % of the observations changed (half updated, half
  * deleted) and an incremental run, in the same process and against the same catalog and store.
  * Two kinds of change are measured, each against its own fresh full run:
@@ -90,7 +90,7 @@ async function runOnce(catalog: Catalog, queues: LakeQueues, full: boolean): Pro
   };
 }
 
-/** Changes 1 % of the observations: half updated (value and updated_at), half deleted. */
+/** Changes 1 % of the observations: half updated (collector and updated_at), half deleted. */
 async function change(adminUrl: string, how: Scenario['name']): Promise<number> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -106,7 +106,7 @@ async function change(adminUrl: string, how: Scenario['name']): Promise<number> 
     }
     await client.query('BEGIN');
     await client.query(`CREATE TEMP TABLE chosen ON COMMIT DROP AS ${chosen}`);
-    const upd = await client.query(`UPDATE observations SET value = value || '1', updated_at = now() WHERE id IN (SELECT id FROM chosen WHERE id % 2 = 0)`);
+    const upd = await client.query(`UPDATE observations SET collector = coalesce(collector, '') || ' (checked)', updated_at = now() WHERE id IN (SELECT id FROM chosen WHERE id % 2 = 0)`);
     const del = await client.query('DELETE FROM observations WHERE id IN (SELECT id FROM chosen WHERE id % 2 = 1)');
     await client.query('COMMIT');
     return (upd.rowCount ?? 0) + (del.rowCount ?? 0);
