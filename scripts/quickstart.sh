@@ -16,7 +16,7 @@ lake seed --rows "${ROWS:-200000}" --orgs "${ORGS:-3}"
 mkdir -p .lake
 lake workers > .lake/workers.log 2>&1 &
 workers=$!
-trap 'kill -TERM $workers 2>/dev/null; wait $workers 2>/dev/null' EXIT
+trap 'kill -TERM $workers 2>/dev/null; wait $workers 2>/dev/null || true' EXIT
 
 lake run all
 echo
