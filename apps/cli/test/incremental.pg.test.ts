@@ -160,6 +160,10 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     const before = (await listVersions(lake.catalog, 'phenotype.observations'))[0];
     await runAndCompare();
     const after = (await listVersions(lake.catalog, 'phenotype.observations'))[0];
+    // The late reading only added a row to its partition: the version appends one file to it.
+    const [t] = await listVersions(lake.catalog, 'sensor.iot_telemetry');
+    const staged = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', t?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
+    expect((staged.result as { appended?: string[] }).appended).toHaveLength(1);
     const snapshot = after?.snapshot as { changedPartitions: number; partitions: number };
     // Only the partitions the late transaction touched were extracted again.
     expect(snapshot.changedPartitions).toBeGreaterThan(0);

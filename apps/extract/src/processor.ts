@@ -9,7 +9,7 @@ import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
 import { backfillMatcher } from './backfill.js';
-import { type InsertOnlyBase, fingerprintQuery, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
+import { type InsertOnlyBase, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
 
 export interface ExtractDeps {
   catalog: Catalog;
@@ -51,6 +51,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
     const files: StagedFile[] = [];
     const partitions: PartitionFingerprint[] = [];
     const changed: string[] = [];
+    const appended: string[] = [];
     let sourceRows = 0;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -70,18 +71,37 @@ export function createExtractProcessor(deps: ExtractDeps) {
       const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
       for (const org of scopes) {
         await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
-        const prints = await client.query<{ key: string; rows: string; fingerprint: string; fresh: boolean }>(fingerprintQuery(contract, org, insertOnly));
+        const prints = await client.query<{ key: string; rows: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(contract, org, insertOnly));
         const here: PartitionFingerprint[] = prints.rows.map((r) => {
           const values = JSON.parse(r.key) as Array<string | null>;
           return { key: r.key, rows: Number(r.rows), fingerprint: r.fingerprint, partition: contract.source.partition_by.map((f, i): [string, string | null] => [f, values[i] ?? null]) };
         });
         partitions.push(...here);
-        const fresh = new Set(prints.rows.filter((r) => r.fresh).map((r) => r.key));
-        const todo = here.filter((p) => forced(p.partition) || fresh.has(p.key) || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
+        const freshRows = new Map(prints.rows.map((r) => [r.key, Number(r.fresh_rows)]));
+        const todo = here.filter((p) => forced(p.partition) || (freshRows.get(p.key) ?? 0) > 0 || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
         changed.push(...todo.map((p) => p.key));
         if (todo.length === 0) continue;
-        const expected = todo.reduce((n, p) => n + p.rows, 0);
-        const sql = sourceQuery(contract, org, todo.length === here.length ? undefined : todo.map((p) => p.key));
+        // Insert-only partitions that only gained rows within the overlap stage just those rows;
+        // their version keeps the base files and adds the new ones.
+        const appends = new Set(
+          insertOnly
+            ? todo
+                .filter((p) => {
+                  const was = base?.partitions.get(p.key);
+                  const gained = freshRows.get(p.key) ?? 0;
+                  return !forced(p.partition) && was !== undefined && gained > 0 && Number(was.row_count) + gained === p.rows &&
+                    insertOnlyJoinedPart(contract, was.fingerprint) === insertOnlyJoinedPart(contract, p.fingerprint);
+                })
+                .map((p) => p.key)
+            : [],
+        );
+        appended.push(...appends);
+        const rewrite = todo.filter((p) => !appends.has(p.key));
+        const expected = rewrite.reduce((n, p) => n + p.rows, 0) + [...appends].reduce((n, k) => n + (freshRows.get(k) ?? 0), 0);
+        const sql =
+          appends.size > 0 && insertOnly
+            ? sourceQuery(contract, org, rewrite.map((p) => p.key), { keys: [...appends], base: insertOnly })
+            : sourceQuery(contract, org, todo.length === here.length ? undefined : todo.map((p) => p.key));
         const descriptors = await describeQuery(client, sql);
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
@@ -124,6 +144,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
         baseVersion: base?.version ?? null,
         partitions,
         changed,
+        appended,
       };
       await setRunCounts(deps.catalog, job.runId, { source_rows: sourceRows });
       await finishStage(deps.catalog, job.runId, 'extract', result);

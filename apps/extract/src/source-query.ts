@@ -115,12 +115,46 @@ function sqlString(text: string): string {
  * RLS applies as well (the extractor is an ordinary role with `app.current_organization_id` set):
  * the explicit filter also covers tables whose RLS has no policy.
  */
-export function sourceQuery(contract: DatasetContract, organizationId?: number, partitionKeys?: string[]): string {
+export function sourceQuery(
+  contract: DatasetContract,
+  organizationId?: number,
+  partitionKeys?: string[],
+  append?: { keys: string[]; base: InsertOnlyBase },
+): string {
   const parts = queryParts(contract, organizationId);
   const where = [...parts.where];
-  if (partitionKeys) where.push(`${partitionKeyExpr(parts)} IN (${partitionKeys.length ? partitionKeys.map(sqlString).join(', ') : 'NULL'})`);
+  const inKeys = (keys: string[]) => `${partitionKeyExpr(parts)} IN (${keys.length ? keys.map(sqlString).join(', ') : 'NULL'})`;
+  if (append && append.keys.length > 0) {
+    // Appended partitions stage only the rows their base version did not see (insert-only tables).
+    const fresh = freshRowPredicate(contract, parts, append.base);
+    where.push(`(${partitionKeys ? `${inKeys(partitionKeys)} OR ` : ''}(${inKeys(append.keys)} AND ${fresh}))`);
+  } else if (partitionKeys) {
+    where.push(inKeys(partitionKeys));
+  }
   const order = [...parts.partitionExprs, ...parts.keyExprs];
   return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')}`;
+}
+
+/**
+ * An insert-only row the base version did not see although it lies within `overlap` of the
+ * largest cursor the base version saw in its partition: a late arrival or a late commit. Per
+ * partition, so a device that was offline and uploads its backlog late is still caught; rows of
+ * partitions the base did not have all count (their partitions are new anyway).
+ */
+function freshRowPredicate(contract: DatasetContract, parts: QueryParts, base: InsertOnlyBase): string {
+  const overlap = contract.source.overlap as string;
+  if (!parts.cursorExpr) throw new PermanentError(`${datasetId(contract)} is insert-only but has no cursor`);
+  if (!/^[1-9][0-9]{0,5} (minutes|hours|days)$/.test(overlap)) throw new PermanentError(`invalid overlap "${overlap}"`);
+  if (!/^[0-9]+$/.test(base.xmax8)) throw new PermanentError(`invalid snapshot xmax "${base.xmax8}"`);
+  const mark = `coalesce(${sqlString(JSON.stringify(base.watermarks))}::jsonb ->> ${partitionKeyExpr(parts)}, '-infinity')::timestamptz`;
+  const window = `(${parts.cursorExpr})::timestamptz + interval ${sqlString(overlap)} >= ${mark}`;
+  const unseen = `NOT pg_visible_in_snapshot(${xid8Expr('t.xmin', base.xmax8)}, ${sqlString(base.txids)}::pg_snapshot)`;
+  return `(${window} AND ${unseen})`;
+}
+
+/** The joined rows' part of an insert-only fingerprint (`count:xmins…:cursor`). */
+export function insertOnlyJoinedPart(contract: DatasetContract, fingerprint: string): string {
+  return fingerprint.split(':').slice(1, 1 + contract.source.joins.length).join(':');
 }
 
 /** The base partition's largest cursor, the last part of an insert-only fingerprint (`count:xmins…:cursor`). */
@@ -145,10 +179,11 @@ function xid8Expr(xmin: string, xmax8: string): string {
  * snapshot changes them at the next run.
  *
  * Insert-only tables (`mode: insert_only`): row count (deletes, which come only with a parent),
- * largest cursor and the joined rows' `xmin` sums; plus `fresh`: whether a row whose cursor lies
- * within `overlap` of the base version's largest cursor was not visible to the base version's
- * snapshot: a late arrival or a transaction that committed after the last run. Only that window's
- * rows are checked row by row.
+ * largest cursor and the joined rows' `xmin` sums; plus `fresh_rows`: how many rows whose cursor
+ * lies within `overlap` of the base version's largest cursor were not visible to the base
+ * version's snapshot (late arrivals, transactions that committed after the last run). Only that
+ * window's rows are checked row by row. A partition whose count grew by exactly its fresh rows,
+ * joined rows unchanged, only gained rows: the run stages just those and appends them.
  */
 export function fingerprintQuery(contract: DatasetContract, organizationId?: number, insertOnly?: InsertOnlyBase): string {
   const parts = queryParts(contract, organizationId);
@@ -156,24 +191,16 @@ export function fingerprintQuery(contract: DatasetContract, organizationId?: num
   const sumXmin = (x: string) => `coalesce(sum((${x}::text)::int8), 0)::text`;
   const cursor = parts.cursorExpr ? `coalesce(max(${parts.cursorExpr})::text, '')` : "''";
   let fp: string[];
-  let fresh = 'false';
+  let freshRows = '0';
   if (contract.source.mode === 'insert_only') {
     fp = ['count(*)::text', ...parts.xminExprs.slice(1).map(sumXmin), cursor];
     if (insertOnly && parts.cursorExpr) {
-      const overlap = contract.source.overlap as string;
-      if (!/^[1-9][0-9]{0,5} (minutes|hours|days)$/.test(overlap)) throw new PermanentError(`invalid overlap "${overlap}"`);
-      if (!/^[0-9]+$/.test(insertOnly.xmax8)) throw new PermanentError(`invalid snapshot xmax "${insertOnly.xmax8}"`);
-      // Per partition: a device that was offline and uploads its backlog late is still caught
-      // within `overlap` of what the lake last saw from it. New partitions are extracted anyway.
-      const mark = `coalesce(${sqlString(JSON.stringify(insertOnly.watermarks))}::jsonb ->> ${partitionKeyExpr(parts)}, '-infinity')::timestamptz`;
-      const window = `(${parts.cursorExpr})::timestamptz + interval ${sqlString(overlap)} >= ${mark}`;
-      const unseen = `NOT pg_visible_in_snapshot(${xid8Expr('t.xmin', insertOnly.xmax8)}, ${sqlString(insertOnly.txids)}::pg_snapshot)`;
-      fresh = `coalesce(bool_or(${unseen}) FILTER (WHERE ${window}), false)`;
+      freshRows = `count(*) FILTER (WHERE ${freshRowPredicate(contract, parts, insertOnly)})`;
     }
   } else {
     fp = [`sum(hashtextextended(${keyText}, 0)::numeric)::text`, ...parts.xminExprs.map(sumXmin), cursor];
   }
-  return `SELECT ${partitionKeyExpr(parts)} AS key, count(*)::int8 AS rows, ${fp.join(" || ':' || ")} AS fingerprint, ${fresh} AS fresh FROM ${parts.from}${
+  return `SELECT ${partitionKeyExpr(parts)} AS key, count(*)::int8 AS rows, ${fp.join(" || ':' || ")} AS fingerprint, ${freshRows}::int8 AS fresh_rows FROM ${parts.from}${
     parts.where.length ? ` WHERE ${parts.where.join(' AND ')}` : ''
   } GROUP BY 1 ORDER BY 1`;
 }

@@ -155,9 +155,9 @@ describe('extract reads every domain as its contract says (PostgreSQL, PostGIS, 
       const snap = await reader.query<{ txids: string; xmax: string }>('SELECT s::text AS txids, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s');
       await reader.query("SELECT set_config('app.current_organization_id', '0', true)");
       const xmax8 = snap.rows[0]?.xmax as string;
-      const { rows } = await reader.query<{ key: string; fingerprint: string; fresh: boolean }>(fingerprintQuery(telemetry, undefined, base && { ...base, xmax8 }));
+      const { rows } = await reader.query<{ key: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(telemetry, undefined, base && { ...base, xmax8 }));
       await reader.query('COMMIT');
-      return { txids: snap.rows[0]?.txids as string, rows: new Map(rows.map((r) => [r.key, r])) };
+      return { txids: snap.rows[0]?.txids as string, rows: new Map(rows.map((r) => [r.key, { ...r, fresh: Number(r.fresh_rows) > 0 }])) };
     };
     try {
       const before = await fingerprints();

@@ -96,14 +96,18 @@ export function createLoadProcessor(deps: LoadDeps) {
 
 /**
  * An incremental version is the new files of the changed partitions plus the base version's files
- * of every partition that did not change — a plain list of Parquet files, no merge step for readers.
+ * of every partition that did not change or only gained rows — a plain list of Parquet files, no
+ * merge step for readers.
  */
 async function withReusedPartitions(catalog: Catalog, dataset: string, extracted: ExtractResult, transformed: TransformResult) {
   if (extracted.mode === 'full' || extracted.baseVersion === null) return { files: transformed.files, quarantineFiles: transformed.quarantine.files };
   const changed = new Set(extracted.changed);
+  const appended = new Set(extracted.appended ?? []);
   const current = new Set(extracted.partitions.map((p) => p.key));
   const basePartitions = await versionPartitions(catalog, dataset, extracted.baseVersion);
-  const reused = new Set(basePartitions.filter((p) => current.has(p.partition_key) && !changed.has(p.partition_key)).map((p) => JSON.stringify(p.partition)));
+  // Unchanged partitions keep their files; appended ones keep them too and gain the new files.
+  const keep = (key: string) => current.has(key) && (!changed.has(key) || appended.has(key));
+  const reused = new Set(basePartitions.filter((p) => keep(p.partition_key)).map((p) => JSON.stringify(p.partition)));
   const reuse = async (ds: string) =>
     (await versionFiles(catalog, ds, extracted.baseVersion as number))
       .filter((f) => reused.has(JSON.stringify(f.partition)))

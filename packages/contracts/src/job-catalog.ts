@@ -97,6 +97,11 @@ export const extractResult = z.object({
   partitions: z.array(partitionFingerprint),
   /** Keys of the partitions re-extracted (all of them when full). */
   changed: z.array(z.string()),
+  /**
+   * Changed partitions whose staged rows add to the base version's files (insert-only tables
+   * whose partition only gained rows): the version lists the base files and the new ones.
+   */
+  appended: z.array(z.string()).default([]),
 });
 export type ExtractResult = z.infer<typeof extractResult>;
 
