@@ -14,7 +14,9 @@ lake() { node --import tsx apps/cli/src/main.ts "$@"; }
 
 lake seed --rows "${ROWS:-200000}" --orgs "${ORGS:-3}"
 mkdir -p .lake
-lake workers > .lake/workers.log 2>&1 &
+# Started directly, not through the function: $! must be the workers process itself, or stopping
+# it would stop only a subshell and leave the workers running.
+node --import tsx apps/cli/src/main.ts workers > .lake/workers.log 2>&1 &
 workers=$!
 trap 'kill -TERM $workers 2>/dev/null; wait $workers 2>/dev/null || true' EXIT
 
