@@ -179,7 +179,7 @@ function xid8Expr(xmin: string, xmax8: string): string {
  * snapshot changes them at the next run.
  *
  * Insert-only tables (`mode: insert_only`): row count (deletes, which come only with a parent),
- * largest cursor and the joined rows' `xmin` sums; plus `fresh_rows`: how many rows whose cursor
+ * largest cursor and the joined rows' newest `xmin` (an updated parent has a newer one); plus `fresh_rows`: how many rows whose cursor
  * lies within `overlap` of the base version's largest cursor were not visible to the base
  * version's snapshot (late arrivals, transactions that committed after the last run). Only that
  * window's rows are checked row by row. A partition whose count grew by exactly its fresh rows,
@@ -193,7 +193,9 @@ export function fingerprintQuery(contract: DatasetContract, organizationId?: num
   let fp: string[];
   let freshRows = '0';
   if (contract.source.mode === 'insert_only') {
-    fp = ['count(*)::text', ...parts.xminExprs.slice(1).map(sumXmin), cursor];
+    // Joined rows by their newest row version, not a sum: a sum grows with every appended row.
+    const maxXmin = (x: string) => `coalesce(max((${x}::text)::int8), 0)::text`;
+    fp = ['count(*)::text', ...parts.xminExprs.slice(1).map(maxXmin), cursor];
     if (insertOnly && parts.cursorExpr) {
       freshRows = `count(*) FILTER (WHERE ${freshRowPredicate(contract, parts, insertOnly)})`;
     }
