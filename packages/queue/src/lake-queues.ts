@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
 import {
   type DatasetContract,
   type PayloadOf,
@@ -21,7 +21,6 @@ export class LakeQueues {
   readonly prefix: string;
   private readonly queues = new Map<QueueKey, Queue>();
   private readonly flows: FlowProducer;
-  private events?: QueueEvents;
 
   constructor(readonly config: QueueConnectionConfig) {
     this.prefix = config.prefix ?? 'lake';
@@ -53,15 +52,30 @@ export class LakeQueues {
     return this.enqueue('scheduler', payload, { jobId });
   }
 
-  /** Sends a trigger and waits for the scheduler to answer with the run it started or joined. */
+  /**
+   * Sends a trigger and waits for the scheduler to answer with the run it started or joined.
+   * Polls the job's state rather than listening on QueueEvents: an event stream read from `$`
+   * misses a completion that lands between the "already finished?" check and the stream's first
+   * read, and a scheduler answers in milliseconds, so under load that window was hit.
+   */
   async triggerAndWait(payload: TriggerPayload, timeoutMs = 180_000): Promise<TriggerResult> {
     const job = await this.trigger(payload);
-    if (!this.events) {
-      this.events = new QueueEvents(jobCatalog.scheduler.name, { connection: redisOptions(this.config), prefix: this.prefix });
-      await this.events.waitUntilReady();
+    const id = job.id as string;
+    const deadline = Date.now() + timeoutMs;
+    let pause = 10;
+    const queue = this.queue('scheduler');
+    for (;;) {
+      const state = await queue.getJobState(id);
+      if (state === 'completed' || state === 'failed') {
+        const done = await queue.getJob(id);
+        if (state === 'completed') return triggerResult.parse(done?.returnvalue);
+        throw new Error(done?.failedReason || `trigger job ${id} failed`);
+      }
+      if (state === 'unknown') throw new Error(`trigger job ${id} disappeared before the scheduler answered`);
+      if (Date.now() > deadline) throw new Error(`the scheduler's answer to ${id} timed out after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 200);
     }
-    const value = await job.waitUntilFinished(this.events, timeoutMs);
-    return triggerResult.parse(value);
   }
 
   /**
@@ -128,7 +142,6 @@ export class LakeQueues {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await this.flows.close();
-    await this.events?.close();
   }
 }
 
