@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
 import { type ColumnSpec, type ExtractResult, type PartitionFingerprint, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
-import { ParquetFileWriter, fileSink } from '@lake/parquet';
+import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
@@ -78,9 +78,10 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
         const key = deps.layout.stagingKey(domain, job.runId, name, partition, `part-a${ctx.attempt}.parquet`);
         const tmp = join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}.parquet`);
-        const sink = await fileSink(tmp);
-        const writer = new ParquetFileWriter(specs, sink, {
+        // Staging is read once, by transform, whole: no file statistics are needed.
+        const writer = await NativeParquetWriter.open(tmp, specs, {
           rowGroupSize: deps.rowGroupSize ?? 65_536,
+          statistics: false,
           keyValueMetadata: { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) },
         });
         const decoder = new BinaryCopyDecoder(descriptors, { batchRows: deps.rowGroupSize ?? 65_536 });
@@ -91,7 +92,6 @@ export function createExtractProcessor(deps: ExtractDeps) {
             await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
           }
           const written = await writer.close();
-          await sink.close();
           // The fingerprints and the rows come from one snapshot: they must agree exactly.
           if (written.rowCount !== expected) {
             throw new Error(`extracted ${written.rowCount} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
@@ -101,7 +101,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
           log.info({ organization: org, rows: written.rowCount, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
           await ctx.failpoint('after-first-file');
         } finally {
-          await sink.close().catch(() => undefined);
+          await writer.abort();
           await rm(tmp, { force: true });
         }
       }

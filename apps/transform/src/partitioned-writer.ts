@@ -1,14 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnBatch, ColumnSpec, DataFile } from '@lake/contracts';
-import { ParquetFileWriter, fileSink } from '@lake/parquet';
+import { NativeParquetWriter } from '@lake/parquet';
 import type { ObjectKey, ObjectStore } from '@lake/storage';
 import type { PartitionPairs } from './partition-router.js';
 
 interface OpenFile {
   partition: PartitionPairs;
-  writer: ParquetFileWriter;
-  sink: { close(): Promise<void> };
+  writer: NativeParquetWriter;
   tmp: string;
   index: number;
 }
@@ -39,7 +38,8 @@ function jsonStats(stats: Record<string, { nullCount: number; min?: unknown; max
 
 /**
  * Writes batches into one Parquet file per partition, uploading each file as soon as it is
- * closed: memory holds at most `maxOpen` row groups, local disk at most `maxOpen` files.
+ * closed: at most `maxOpen` files are open (their rows wait in DuckDB, which spills them to its
+ * temp directory past its memory limit), local disk holds at most `maxOpen` files.
  * File names depend only on the partition and its file index, so a retry writes the same keys.
  */
 export class PartitionedWriter {
@@ -62,8 +62,8 @@ export class PartitionedWriter {
       const index = this.fileCount.get(key) ?? 0;
       this.fileCount.set(key, index + 1);
       const tmp = join(this.opts.tmpDir, `part-${this.tag}-${this.seq++}.parquet`);
-      const sink = await fileSink(tmp);
-      f = { partition, tmp, sink, index, writer: new ParquetFileWriter(this.opts.specs, sink, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata }) };
+      const writer = await NativeParquetWriter.open(tmp, this.opts.specs, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata });
+      f = { partition, tmp, index, writer };
       this.open.set(key, f);
     } else {
       // Most recently used last, so eviction takes the partition least likely to come back.
@@ -79,7 +79,6 @@ export class PartitionedWriter {
     this.open.delete(key);
     try {
       const written = await f.writer.close();
-      await f.sink.close();
       const objectKey = this.opts.keyFor(f.partition, f.index);
       const put = await this.opts.store.putFile(objectKey, f.tmp);
       this.done.push({
@@ -103,7 +102,7 @@ export class PartitionedWriter {
   /** Releases local files after a failure. */
   async abort(): Promise<void> {
     for (const f of this.open.values()) {
-      await f.sink.close().catch(() => undefined);
+      await f.writer.abort();
       await rm(f.tmp, { force: true });
     }
     this.open.clear();
