@@ -18,14 +18,23 @@ export interface ExtractDeps {
   sourceUrl: string;
   tmpDir: string;
   log: Logger;
-  /** @defaultValue 131072 */
+  /**
+   * Rows per staging row group. Transform decodes a staging file one row group at a time, so this
+   * bounds its memory; staging is never pruned, so small groups cost nothing.
+   * @defaultValue 16384
+   */
   rowGroupSize?: number;
+  /**
+   * Rows per decoded batch held in JavaScript; DuckDB buffers the row group natively.
+   * @defaultValue 8192
+   */
+  batchRows?: number;
 }
 
 /**
  * Extract: reads the contract's source in ONE consistent snapshot (REPEATABLE READ, read only),
  * one organization at a time under `SET LOCAL app.current_organization_id`, streaming binary COPY
- * through the decoder into staging Parquet, one row group in memory at a time.
+ * through the decoder into staging Parquet, one batch in JavaScript memory at a time.
  * Staging keys carry the attempt, so a retried or duplicated extract never overwrites a file
  * another attempt already reported; what a dead attempt leaves behind is garbage for `gc`.
  */
@@ -80,11 +89,11 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const tmp = join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}.parquet`);
         // Staging is read once, by transform, whole: no file statistics are needed.
         const writer = await NativeParquetWriter.open(tmp, specs, {
-          rowGroupSize: deps.rowGroupSize ?? 65_536,
+          rowGroupSize: deps.rowGroupSize ?? 16_384,
           statistics: false,
           keyValueMetadata: { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) },
         });
-        const decoder = new BinaryCopyDecoder(descriptors, { batchRows: deps.rowGroupSize ?? 65_536 });
+        const decoder = new BinaryCopyDecoder(descriptors, { batchRows: deps.batchRows ?? 8192 });
         try {
           for await (const batch of decoder.decode(copyOutBinary(client, sql))) {
             await writer.writeBatch(batch);

@@ -40,12 +40,13 @@ import { DEFAULT_ROW_GROUP_SIZE, type ParquetWriteOptions, type ParquetWriteResu
 export interface NativeWriterSettings {
   /**
    * DuckDB's memory limit. Table data beyond it is moved to `tempDirectory`.
-   * @defaultValue '96MB'
+   * @defaultValue '64MB'
    */
   memoryLimit?: string;
   /**
-   * DuckDB worker threads (encoding runs on them).
-   * @defaultValue 2
+   * DuckDB threads. One costs the least CPU per file (a second thread halved nothing on the
+   * bench's many small partition files and doubled the COPY's CPU); a worker scales by processes.
+   * @defaultValue 1
    */
   threads?: number;
   /**
@@ -68,8 +69,8 @@ export function configureNativeWriter(next: NativeWriterSettings): void {
 
 function sharedInstance(): Promise<DuckDBInstance> {
   instance ??= DuckDBInstance.create(':memory:', {
-    memory_limit: settings.memoryLimit ?? '96MB',
-    threads: String(settings.threads ?? 2),
+    memory_limit: settings.memoryLimit ?? '64MB',
+    threads: String(settings.threads ?? 1),
     temp_directory: settings.tempDirectory ?? tmpdir(),
     // Nothing is downloaded at run time; parquet and json are built in.
     autoinstall_known_extensions: 'false',
@@ -190,7 +191,7 @@ export class NativeParquetWriter {
     this.busy = true;
     try {
       this.appender.closeSync();
-      await this.checkJson();
+      const columnStats = await this.scan();
       const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd', keyValueMetadata = {} } = this.options;
       const required = this.columns.filter((c) => !c.spec.nullable).map((c) => c.spec.name);
       const footer = { ...keyValueMetadata, ...(required.length ? { [REQUIRED_COLUMNS_KEY]: JSON.stringify(required) } : {}) };
@@ -202,7 +203,6 @@ export class NativeParquetWriter {
         ...(kv.length ? [`KV_METADATA {${kv.join(', ')}}`] : []),
       ];
       await this.connection.run(`COPY temp.main.${identifier(this.table)} TO ${literal(this.path)} (${copyOptions.join(', ')})`);
-      const columnStats = this.options.statistics === false ? {} : await this.statistics();
       const { size } = await stat(this.path);
       this.state = 'closed';
       return { rowCount: this.rowCount, byteSize: size, columnStats };
@@ -251,42 +251,38 @@ export class NativeParquetWriter {
   }
 
   /**
-   * JSON text is validated natively (yyjson) over the whole table rather than with JSON.parse per
-   * value; the first bad value is reported with the message `toPhysical` gives.
+   * One aggregate pass over the table before it is written: JSON text is validated natively
+   * (`json_valid`, instead of JSON.parse per value; the first bad value is reported with the
+   * message `toPhysical` gives), and the file-level statistics are computed unless disabled.
    */
-  private async checkJson(): Promise<void> {
-    const json = this.columns.filter((c) => c.type.base === 'json');
-    if (json.length === 0) return;
-    const table = `temp.main.${identifier(this.table)}`;
-    const firsts = json.map((c) => `min(rowid) FILTER (WHERE NOT json_valid(${identifier(c.spec.name)}))`);
-    const [row] = (await this.connection.runAndReadAll(`SELECT ${firsts.join(', ')} FROM ${table}`)).getRows();
-    for (const [i, c] of json.entries()) {
-      const rowid = row?.[i];
-      if (rowid === null || rowid === undefined) continue;
-      const [[value] = []] = (await this.connection.runAndReadAll(`SELECT ${identifier(c.spec.name)}::VARCHAR FROM ${table} WHERE rowid = ${rowid}`)).getRows();
-      const at = { column: c.spec.name, row: Number(rowid) };
-      toPhysical(c.type, value as string, at);
-      throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
-    }
-  }
-
-  /** File-level statistics, in the lake representation, from one aggregate over the table. */
-  private async statistics(): Promise<Record<string, ColumnStats>> {
-    const stats: Record<string, ColumnStats> = {};
-    if (this.columns.length === 0) return stats;
+  private async scan(): Promise<Record<string, ColumnStats>> {
+    const withStats = this.options.statistics !== false;
     const select: string[] = [];
     this.columns.forEach((c, i) => {
       const col = identifier(c.spec.name);
+      if (c.type.base === 'json') select.push(`min(rowid) FILTER (WHERE NOT json_valid(${col})) AS bad${i}`);
+      if (!withStats) return;
       select.push(`count(*) - count(${col}) AS n${i}`);
       const filter = boundFilter(c.type, col);
       if (filter !== undefined) select.push(`min(${col}) ${filter} AS lo${i}`, `max(${col}) ${filter} AS hi${i}`);
     });
-    const reader = await this.connection.runAndReadAll(`SELECT ${select.join(', ')} FROM temp.main.${identifier(this.table)}`);
-    const [row] = reader.getRowObjects();
+    const stats: Record<string, ColumnStats> = {};
+    if (select.length === 0) return stats;
+    const table = `temp.main.${identifier(this.table)}`;
+    const [row = {}] = (await this.connection.runAndReadAll(`SELECT ${select.join(', ')} FROM ${table}`)).getRowObjects();
+    for (const [i, c] of this.columns.entries()) {
+      const bad = row[`bad${i}`];
+      if (bad === null || bad === undefined) continue;
+      const [[value] = []] = (await this.connection.runAndReadAll(`SELECT ${identifier(c.spec.name)}::VARCHAR FROM ${table} WHERE rowid = ${bad}`)).getRows();
+      const at = { column: c.spec.name, row: Number(bad) };
+      toPhysical(c.type, value as string, at);
+      throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
+    }
+    if (!withStats) return stats;
     this.columns.forEach((c, i) => {
-      const s: ColumnStats = { nullCount: Number(row?.[`n${i}`] ?? 0) };
-      const lo = row?.[`lo${i}`] as DuckDBValue | undefined;
-      const hi = row?.[`hi${i}`] as DuckDBValue | undefined;
+      const s: ColumnStats = { nullCount: Number(row[`n${i}`] ?? 0) };
+      const lo = row[`lo${i}`] as DuckDBValue | undefined;
+      const hi = row[`hi${i}`] as DuckDBValue | undefined;
       if (lo !== undefined && lo !== null) s.min = fromStatistic(c.type, lo);
       if (hi !== undefined && hi !== null) s.max = fromStatistic(c.type, hi);
       stats[c.spec.name] = s;
