@@ -106,92 +106,123 @@ export interface NativeParquetWriteOptions extends ParquetWriteOptions {
   statistics?: boolean;
 }
 
+/** Where one file of a `NativePartitionedWriter` goes, and what was written there. */
+export interface NativeFileResult extends ParquetWriteResult {
+  file: number;
+  path: string;
+}
+
+/** The hidden column that says which file a row belongs to. */
+const FILE_COLUMN = '__lake_file';
+
 /**
- * Writes lake column batches to a local Parquet file with DuckDB's encoder.
+ * Writes many Parquet files from one DuckDB table: each batch is appended under a file number
+ * the caller chooses, and `flush` writes every file with rows (one `COPY (SELECT … WHERE file =
+ * n)` each), after one aggregate pass that validates JSON text and computes every file's
+ * statistics. Per file this costs a COPY and nothing else, where a table per file cost a
+ * connection, CREATE, DROP and a scan too (many small partition files made that dominate).
  *
  * ```ts
- * const writer = await NativeParquetWriter.open(path, specs, { rowGroupSize: 100_000 });
- * for await (const batch of batches) await writer.writeBatch(batch);
- * const { rowCount, byteSize, columnStats } = await writer.close();
+ * const writer = await NativePartitionedWriter.open(specs, { rowGroupSize: 65_536 });
+ * await writer.writeBatch(0, batchOfFile0);
+ * await writer.writeBatch(1, batchOfFile1);
+ * for (const written of await writer.flush((file) => `/tmp/part-${file}.parquet`)) upload(written);
+ * await writer.close();
  * ```
- * The file appears on `close()`; `abort()` releases the table without writing it.
  */
-export class NativeParquetWriter {
-  private rowCount = 0;
+export class NativePartitionedWriter {
   private state: 'open' | 'closed' | 'failed' = 'open';
   private busy = false;
-  private readonly chunkTypes: DuckDBType[];
+  private appender?: DuckDBAppender;
+  private chunkTypes: DuckDBType[] = [];
+  /** Rows appended per file since the last flush, in first-seen order. */
+  private readonly rows = new Map<number, number>();
+  private pending = 0;
+  private released = false;
 
   private constructor(
-    private readonly path: string,
     private readonly columns: NativeColumn[],
     private readonly connection: DuckDBConnection,
     private readonly table: string,
-    private readonly appender: DuckDBAppender,
     private readonly options: NativeParquetWriteOptions,
-  ) {
-    this.chunkTypes = columns.map((_, i) => appender.columnType(i));
-  }
+  ) {}
 
-  /** Opens a writer whose file will be `path` (created or truncated on close). */
-  static async open(path: string, specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<NativeParquetWriter> {
+  /** Opens a writer over a new temporary table with the given columns. */
+  static async open(specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<NativePartitionedWriter> {
     const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd' } = options;
     if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
       throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
     }
     if (!(compression in CODECS)) throw new Error(`unknown compression "${String(compression)}" (expected zstd, snappy or uncompressed)`);
     lakeSchema(specs); // the same column checks as the JavaScript writer (names, types)
+    if (specs.some((spec) => spec.name === FILE_COLUMN)) throw new Error(`column name "${FILE_COLUMN}" is reserved by the native writer`);
     const columns = specs.map((spec) => {
       const type = parseColumnType(spec);
       return { spec, type, fill: filler(spec, type) };
     });
     const connection = await (await sharedInstance()).connect();
     const table = `lake_parquet_${process.pid}_${++tableSeq}`;
+    const writer = new NativePartitionedWriter(columns, connection, table, options);
     try {
-      const definition = columns.map((c) => `${identifier(c.spec.name)} ${duckdbType(c.type)}${c.spec.nullable ? '' : ' NOT NULL'}`).join(', ');
-      await connection.run(`CREATE TEMP TABLE ${identifier(table)} (${definition})`);
-      const appender = await connection.createAppender(table, 'main', 'temp');
-      return new NativeParquetWriter(path, columns, connection, table, appender, options);
+      const definition = columns.map((c) => `${identifier(c.spec.name)} ${duckdbType(c.type)}${c.spec.nullable ? '' : ' NOT NULL'}`);
+      await connection.run(`CREATE TEMP TABLE ${identifier(table)} (${[...definition, `${FILE_COLUMN} INTEGER NOT NULL`].join(', ')})`);
+      await writer.openAppender();
+      return writer;
     } catch (error) {
-      await connection.run(`DROP TABLE IF EXISTS temp.main.${identifier(table)}`).catch(() => undefined);
-      connection.closeSync();
+      await writer.abort();
       throw error;
     }
   }
 
+  /** Rows appended since the last flush. */
+  get pendingRows(): number {
+    return this.pending;
+  }
+
   /**
-   * Validates a batch and appends it. Throws naming the column, row and value that do not fit
-   * the column's type; the writer is then unusable (call `abort()`).
+   * Validates a batch and appends it to file `file`. Throws naming the column, row (within its
+   * file) and value that do not fit the column's type; the writer is then unusable (`abort()`).
    */
-  async writeBatch(batch: ColumnBatch): Promise<void> {
+  async writeBatch(file: number, batch: ColumnBatch): Promise<void> {
     this.assertOpen('writeBatch');
+    if (!Number.isSafeInteger(file) || file < 0 || file > 2147483647) throw new RangeError(`file must be a non-negative int32, got ${file}`);
     try {
       const columns = this.columnsOf(batch);
+      const appender = this.appender as DuckDBAppender;
+      const rowBase = this.rows.get(file) ?? 0;
       for (let start = 0; start < batch.rowCount; start += CHUNK_ROWS) {
         const rows = Math.min(CHUNK_ROWS, batch.rowCount - start);
         const chunk = DuckDBDataChunk.create(this.chunkTypes, rows);
         for (let c = 0; c < this.columns.length; c++) {
-          const column = this.columns[c] as NativeColumn;
           const vector = chunk.getColumnVector(c);
-          column.fill(vector, columns[c] as LakeValue[], start, rows, this.rowCount);
+          (this.columns[c] as NativeColumn).fill(vector, columns[c] as LakeValue[], start, rows, rowBase);
           vector.flush();
         }
-        this.appender.appendDataChunk(chunk);
+        const fileVector = chunk.getColumnVector(this.columns.length);
+        for (let i = 0; i < rows; i++) fileVector.setItem(i, file);
+        fileVector.flush();
+        appender.appendDataChunk(chunk);
       }
-      this.rowCount += batch.rowCount;
+      this.rows.set(file, rowBase + batch.rowCount);
+      this.pending += batch.rowCount;
     } catch (error) {
       this.state = 'failed';
       throw error;
     }
   }
 
-  /** Encodes the file, drops the table, and returns what was written. */
-  async close(): Promise<ParquetWriteResult> {
-    this.assertOpen('close');
+  /**
+   * Writes every file that has rows since the last flush (and each of `alsoEmpty` even without
+   * rows) to `pathFor(file)`, in the order files were first written to, and empties the table.
+   * `onFile` runs after each file is written, before the next (to upload it and free the disk).
+   */
+  async flush(pathFor: (file: number) => string, onFile?: (written: NativeFileResult) => Promise<void>, alsoEmpty: number[] = []): Promise<NativeFileResult[]> {
+    this.assertOpen('flush');
     this.busy = true;
     try {
-      this.appender.closeSync();
-      const columnStats = await this.scan();
+      (this.appender as DuckDBAppender).closeSync();
+      this.appender = undefined;
+      const stats = await this.scan();
       const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd', keyValueMetadata = {} } = this.options;
       const required = this.columns.filter((c) => !c.spec.nullable).map((c) => c.spec.name);
       const footer = { ...keyValueMetadata, ...(required.length ? { [REQUIRED_COLUMNS_KEY]: JSON.stringify(required) } : {}) };
@@ -201,33 +232,55 @@ export class NativeParquetWriter {
         `COMPRESSION ${CODECS[compression]}`,
         `ROW_GROUP_SIZE ${rowGroupSize}`,
         ...(kv.length ? [`KV_METADATA {${kv.join(', ')}}`] : []),
-      ];
-      await this.connection.run(`COPY temp.main.${identifier(this.table)} TO ${literal(this.path)} (${copyOptions.join(', ')})`);
-      const { size } = await stat(this.path);
-      this.state = 'closed';
-      return { rowCount: this.rowCount, byteSize: size, columnStats };
+      ].join(', ');
+      const select = this.columns.map((c) => identifier(c.spec.name)).join(', ');
+      const files = [...this.rows.keys(), ...alsoEmpty.filter((f) => !this.rows.has(f))];
+      const results: NativeFileResult[] = [];
+      for (const file of files) {
+        const path = pathFor(file);
+        await this.connection.run(`COPY (SELECT ${select} FROM temp.main.${identifier(this.table)} WHERE ${FILE_COLUMN} = ${file}) TO ${literal(path)} (${copyOptions})`);
+        const { size } = await stat(path);
+        const written = { file, path, rowCount: this.rows.get(file) ?? 0, byteSize: size, columnStats: stats.get(file) ?? this.emptyStats() };
+        results.push(written);
+        await onFile?.(written);
+      }
+      await this.connection.run(`DELETE FROM temp.main.${identifier(this.table)}`);
+      this.rows.clear();
+      this.pending = 0;
+      await this.openAppender();
+      return results;
     } catch (error) {
       this.state = 'failed';
       throw error;
     } finally {
       this.busy = false;
-      await this.release();
     }
   }
 
-  /** Releases the table and connection without writing the file. Safe to call more than once. */
+  /** Drops the table; rows not flushed are discarded. */
+  async close(): Promise<void> {
+    this.assertOpen('close');
+    this.state = 'closed';
+    await this.release();
+  }
+
+  /** Releases the table and connection without writing anything. Safe to call more than once. */
   async abort(): Promise<void> {
     if (this.state === 'open') this.state = 'failed';
     await this.release();
   }
 
-  private released = false;
+  private async openAppender(): Promise<void> {
+    this.appender = await this.connection.createAppender(this.table, 'main', 'temp');
+    const appender = this.appender;
+    this.chunkTypes = Array.from({ length: this.columns.length + 1 }, (_, i) => appender.columnType(i));
+  }
 
   private async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     try {
-      this.appender.closeSync();
+      this.appender?.closeSync();
     } catch {
       // already closed, or its last flush failed: the table is dropped either way
     }
@@ -250,12 +303,17 @@ export class NativeParquetWriter {
     });
   }
 
+  private emptyStats(): Record<string, ColumnStats> {
+    if (this.options.statistics === false) return {};
+    return Object.fromEntries(this.columns.map((c) => [c.spec.name, { nullCount: 0 }]));
+  }
+
   /**
-   * One aggregate pass over the table before it is written: JSON text is validated natively
-   * (`json_valid`, instead of JSON.parse per value; the first bad value is reported with the
-   * message `toPhysical` gives), and the file-level statistics are computed unless disabled.
+   * One aggregate pass, grouped by file, before anything is written: JSON text is validated
+   * natively (`json_valid`, instead of JSON.parse per value; the first bad value is reported with
+   * the message `toPhysical` gives), and each file's statistics are computed unless disabled.
    */
-  private async scan(): Promise<Record<string, ColumnStats>> {
+  private async scan(): Promise<Map<number, Record<string, ColumnStats>>> {
     const withStats = this.options.statistics !== false;
     const select: string[] = [];
     this.columns.forEach((c, i) => {
@@ -266,33 +324,103 @@ export class NativeParquetWriter {
       const filter = boundFilter(c.type, col);
       if (filter !== undefined) select.push(`min(${col}) ${filter} AS lo${i}`, `max(${col}) ${filter} AS hi${i}`);
     });
-    const stats: Record<string, ColumnStats> = {};
-    if (select.length === 0) return stats;
+    const byFile = new Map<number, Record<string, ColumnStats>>();
+    if (select.length === 0 || this.pending === 0) return byFile;
     const table = `temp.main.${identifier(this.table)}`;
-    const [row = {}] = (await this.connection.runAndReadAll(`SELECT ${select.join(', ')} FROM ${table}`)).getRowObjects();
-    for (const [i, c] of this.columns.entries()) {
-      const bad = row[`bad${i}`];
-      if (bad === null || bad === undefined) continue;
-      const [[value] = []] = (await this.connection.runAndReadAll(`SELECT ${identifier(c.spec.name)}::VARCHAR FROM ${table} WHERE rowid = ${bad}`)).getRows();
-      const at = { column: c.spec.name, row: Number(bad) };
-      toPhysical(c.type, value as string, at);
-      throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
+    const rows = (await this.connection.runAndReadAll(`SELECT ${FILE_COLUMN} AS f, ${select.join(', ')} FROM ${table} GROUP BY ${FILE_COLUMN}`)).getRowObjects();
+    for (const row of rows) {
+      for (const [i, c] of this.columns.entries()) {
+        const bad = row[`bad${i}`];
+        if (bad === null || bad === undefined) continue;
+        const col = identifier(c.spec.name);
+        const [[value, before] = []] = (
+          await this.connection.runAndReadAll(
+            `SELECT ${col}::VARCHAR, (SELECT count(*) FROM ${table} WHERE ${FILE_COLUMN} = ${row.f} AND rowid < ${bad}) FROM ${table} WHERE rowid = ${bad}`,
+          )
+        ).getRows();
+        const at = { column: c.spec.name, row: Number(before) };
+        toPhysical(c.type, value as string, at);
+        throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
+      }
+      if (!withStats) continue;
+      const stats: Record<string, ColumnStats> = {};
+      this.columns.forEach((c, i) => {
+        const s: ColumnStats = { nullCount: Number(row[`n${i}`] ?? 0) };
+        const lo = row[`lo${i}`] as DuckDBValue | undefined;
+        const hi = row[`hi${i}`] as DuckDBValue | undefined;
+        if (lo !== undefined && lo !== null) s.min = fromStatistic(c.type, lo);
+        if (hi !== undefined && hi !== null) s.max = fromStatistic(c.type, hi);
+        stats[c.spec.name] = s;
+      });
+      byFile.set(Number(row.f), stats);
     }
-    if (!withStats) return stats;
-    this.columns.forEach((c, i) => {
-      const s: ColumnStats = { nullCount: Number(row[`n${i}`] ?? 0) };
-      const lo = row[`lo${i}`] as DuckDBValue | undefined;
-      const hi = row[`hi${i}`] as DuckDBValue | undefined;
-      if (lo !== undefined && lo !== null) s.min = fromStatistic(c.type, lo);
-      if (hi !== undefined && hi !== null) s.max = fromStatistic(c.type, hi);
-      stats[c.spec.name] = s;
-    });
-    return stats;
+    return byFile;
+  }
+
+  private assertOpen(method: string): void {
+    if (this.state !== 'open') throw new Error(`${this.constructor.name}.${method}() called on a ${this.state} writer`);
+    if (this.busy) throw new Error(`${this.constructor.name}.${method}() called while flush() is still running; await each call`);
+  }
+}
+
+/**
+ * Writes lake column batches to one local Parquet file with DuckDB's encoder.
+ *
+ * ```ts
+ * const writer = await NativeParquetWriter.open(path, specs, { rowGroupSize: 100_000 });
+ * for await (const batch of batches) await writer.writeBatch(batch);
+ * const { rowCount, byteSize, columnStats } = await writer.close();
+ * ```
+ * The file appears on `close()`; `abort()` releases the table without writing it.
+ */
+export class NativeParquetWriter {
+  private state: 'open' | 'closed' | 'failed' = 'open';
+
+  private constructor(
+    private readonly path: string,
+    private readonly files: NativePartitionedWriter,
+  ) {}
+
+  /** Opens a writer whose file will be `path` (created or truncated on close). */
+  static async open(path: string, specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<NativeParquetWriter> {
+    return new NativeParquetWriter(path, await NativePartitionedWriter.open(specs, options));
+  }
+
+  /** Validates a batch and appends it; see `NativePartitionedWriter.writeBatch`. */
+  async writeBatch(batch: ColumnBatch): Promise<void> {
+    this.assertOpen('writeBatch');
+    try {
+      await this.files.writeBatch(0, batch);
+    } catch (error) {
+      this.state = 'failed';
+      throw error;
+    }
+  }
+
+  /** Encodes the file, drops the table, and returns what was written. */
+  async close(): Promise<ParquetWriteResult> {
+    this.assertOpen('close');
+    try {
+      const [written] = await this.files.flush(() => this.path, undefined, [0]);
+      await this.files.close();
+      this.state = 'closed';
+      if (!written) throw new Error('the native writer wrote no file');
+      return { rowCount: written.rowCount, byteSize: written.byteSize, columnStats: written.columnStats };
+    } catch (error) {
+      this.state = 'failed';
+      await this.files.abort();
+      throw error;
+    }
+  }
+
+  /** Releases the table without writing the file. Safe to call more than once. */
+  async abort(): Promise<void> {
+    if (this.state === 'open') this.state = 'failed';
+    await this.files.abort();
   }
 
   private assertOpen(method: string): void {
     if (this.state !== 'open') throw new Error(`NativeParquetWriter.${method}() called on a ${this.state} writer`);
-    if (this.busy) throw new Error(`NativeParquetWriter.${method}() called while close() is still running; await each call`);
   }
 }
 

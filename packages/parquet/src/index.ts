@@ -3,6 +3,8 @@ export type { ColumnStats } from './column-stats.js';
 export type { ParquetCompression } from './compression.js';
 export {
   configureNativeWriter,
+  type NativeFileResult,
+  NativePartitionedWriter,
   NativeParquetWriter,
   type NativeParquetWriteOptions,
   type NativeWriterSettings,

@@ -11,6 +11,7 @@ import type { ColumnBatch, ColumnSpec, LakeValue } from '@lake/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fileSource,
+  NativePartitionedWriter,
   NativeParquetWriter,
   type NativeParquetWriteOptions,
   type ParquetCompression,
@@ -172,5 +173,45 @@ describe('native writer validation', () => {
     const closed = await NativeParquetWriter.open(join(dir, 'closed.parquet'), [{ name: 'n', type: 'int16', nullable: true }]);
     await closed.close();
     await expect(closed.writeBatch({ rowCount: 0, columns: { n: [] } })).rejects.toThrow(/writeBatch\(\) called on a closed writer/);
+  });
+});
+
+describe('native partitioned writer', () => {
+  const specs: ColumnSpec[] = [
+    { name: 'id', type: 'int32', nullable: false },
+    { name: 'j', type: 'json', nullable: true },
+  ];
+  const batch = (ids: number[]): ColumnBatch => ({ rowCount: ids.length, columns: { id: ids, j: ids.map((i) => (i % 2 ? null : `{"i":${i}}`)) } });
+
+  it('writes one file per file number, rows in order, with each file\'s statistics, and starts over after a flush', async () => {
+    const writer = await NativePartitionedWriter.open(specs, { keyValueMetadata: { k: 'v' } });
+    await writer.writeBatch(7, batch([1, 2]));
+    await writer.writeBatch(3, batch([10, 11, 12]));
+    await writer.writeBatch(7, batch([3]));
+    expect(writer.pendingRows).toBe(6);
+    const first = await writer.flush((file) => join(dir, `part-${file}.parquet`));
+    expect(first.map((f) => [f.file, f.rowCount])).toEqual([[7, 3], [3, 3]]);
+    expect(first[0]?.columnStats).toEqual({ id: { nullCount: 0, min: 1, max: 3 }, j: { nullCount: 2 } });
+    expect(first[1]?.columnStats.id).toEqual({ nullCount: 0, min: 10, max: 12 });
+    const seven = await collect(readParquetBatches(await fileSource(join(dir, 'part-7.parquet'))));
+    expect(seven).toEqual(batch([1, 2, 3]));
+    const info = await readParquetMetadata(await fileSource(join(dir, 'part-3.parquet')));
+    expect(info.columns).toEqual(specs);
+    expect(info.keyValueMetadata).toEqual({ k: 'v' });
+    expect(writer.pendingRows).toBe(0);
+    await writer.writeBatch(8, batch([20]));
+    const second = await writer.flush((file) => join(dir, `part-${file}.parquet`));
+    expect(second.map((f) => [f.file, f.rowCount])).toEqual([[8, 1]]);
+    expect(await collect(readParquetBatches(await fileSource(join(dir, 'part-8.parquet'))))).toEqual(batch([20]));
+    await writer.close();
+  });
+
+  it('names the row within its file of bad JSON text', async () => {
+    const writer = await NativePartitionedWriter.open(specs);
+    await writer.writeBatch(1, batch([2, 4]));
+    await writer.writeBatch(2, batch([6]));
+    await writer.writeBatch(1, { rowCount: 1, columns: { id: [8], j: ['{oops'] } });
+    await expect(writer.flush((file) => join(dir, `bad-${file}.parquet`))).rejects.toThrow(/column "j" row 2: "\{oops" is not valid JSON text/);
+    await writer.abort();
   });
 });
