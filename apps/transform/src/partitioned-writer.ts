@@ -25,7 +25,7 @@ export interface PartitionedWriterOptions {
    * Rows held before every open partition file is written and uploaded. They wait in DuckDB
    * (spilled to its temp directory past its memory limit), not in the JavaScript heap. A
    * partition that gets rows again after a flush gets a second file, never a rewrite.
-   * @defaultValue 262144
+   * @defaultValue 65536
    */
   flushRows?: number;
 }
@@ -68,7 +68,7 @@ export class PartitionedWriter {
       this.byId.set(f.id, f);
     }
     await this.writer.writeBatch(f.id, batch);
-    if (this.writer.pendingRows >= (this.opts.flushRows ?? 262_144)) await this.flush();
+    if (this.writer.pendingRows >= (this.opts.flushRows ?? 65_536)) await this.flush();
   }
 
   private tmpPath(id: number): string {
