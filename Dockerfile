@@ -1,4 +1,5 @@
-# One image for every app; the command picks the app (apps/<app>/src/main.ts).
+# One image for every app. The CLI runs from source through tsx (the default entrypoint); the
+# workers run their bundles, apps/<app>/dist/main.js, on plain node (see docker-compose.yml).
 FROM node:20-bookworm-slim
 RUN npm install -g pnpm@12.4.2
 WORKDIR /lake
@@ -6,7 +7,8 @@ COPY pnpm-workspace.yaml package.json pnpm-lock.yaml ./
 COPY apps ./apps
 COPY packages ./packages
 COPY schemas ./schemas
-RUN pnpm install --frozen-lockfile --prod=false
+COPY scripts ./scripts
+RUN pnpm install --frozen-lockfile --prod=false && node scripts/build-workers.mjs
 ENV NODE_ENV=production LAKE_SCHEMAS_DIR=/lake/schemas LAKE_HEALTH_PORT=9464
 USER node
 EXPOSE 9464

@@ -33,7 +33,7 @@ const sizes = positiveInts('--rows / BENCH_ROWS', values.rows ?? process.env.BEN
 // 8 organizations keep each per-organization staging file well under s3rver's 64 MiB limit at 5M rows.
 const [orgs = 8] = positiveInts('--orgs / BENCH_ORGS', values.orgs ?? process.env.BENCH_ORGS ?? '8');
 const [timeoutS = 3600] = positiveInts('--timeout', values.timeout ?? process.env.BENCH_TIMEOUT_S ?? '3600');
-/** Node flags for the five workers only, space-separated (say `--max-old-space-size=192` or `--cpu-prof`). */
+/** Extra Node flags for the five workers only, space-separated (say `--cpu-prof`); they follow the workers' own flags. */
 const workerNodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 const log = (label: string, msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${label.padStart(5)}  ${msg}`);
@@ -70,6 +70,8 @@ function gitCommit(): string {
 }
 
 async function main(): Promise<void> {
+  // The workers run compiled, from this checkout's sources.
+  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build-workers.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
     command: `${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs}`,

@@ -9,7 +9,7 @@ export type WorkerApp = (typeof WORKER_APPS)[number];
 /** What one worker process used over its life, read from /proc just before it was stopped. */
 export interface WorkerUsage {
   app: WorkerApp;
-  /** RSS once the worker was ready and idle (node + tsx + its modules). */
+  /** RSS once the worker was ready and idle (node + its modules). */
   idleRssMb: number;
   /** VmHWM: the kernel's own peak RSS, so no spike between samples is missed. */
   peakRssMb: number;
@@ -79,8 +79,16 @@ export interface RssSample {
 }
 
 /**
+ * Node flags every worker runs with, as `lake workers` and the Dockerfile start them. The heap
+ * cap makes V8 collect before garbage piles up: without it a worker's RSS was about twice its
+ * live data (README, performance section).
+ */
+export const WORKER_NODE_ARGS = ['--max-old-space-size=160', '--enable-source-maps'];
+
+/**
  * The five lake workers, one process each, spawned directly (not through `lake workers`) so the
  * bench knows every worker's pid and can read its memory and I/O counters from /proc.
+ * They run compiled (`apps/<app>/dist/main.js`, see scripts/build-workers.mjs), as in production.
  */
 export class WorkerPool {
   /** VmRSS every `SAMPLE_MS`, to see which stage's work grows a worker's memory. */
@@ -115,7 +123,7 @@ export class WorkerPool {
     for (const app of WORKER_APPS) {
       const port = await freePort();
       const log = openSync(join(opts.logDir, `${app}.log`), 'w');
-      const child = spawn(process.execPath, [...opts.nodeArgs, '--import', 'tsx', join('apps', app, 'src', 'main.ts')], {
+      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, ...opts.nodeArgs, join('apps', app, 'dist', 'main.js')], {
         cwd: opts.repoRoot,
         env: { ...opts.env, LAKE_HEALTH_PORT: String(port) },
         stdio: ['ignore', log, log],

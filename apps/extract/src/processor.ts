@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
 import { type ColumnSpec, type DatasetContract, type ExtractResult, PermanentError, type PartitionFingerprint, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
-import { ParquetFileWriter, fileSink } from '@lake/parquet';
+import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
-import type { ObjectStore, StorageLayout } from '@lake/storage';
+import type { ObjectKey, ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
 import { backfillMatcher } from './backfill.js';
@@ -19,14 +19,31 @@ export interface ExtractDeps {
   sourceUrl: string;
   tmpDir: string;
   log: Logger;
-  /** @defaultValue 131072 */
+  /**
+   * Rows per staging row group. Transform decodes a staging file one row group at a time, so this
+   * bounds its memory; staging is never pruned, so small groups cost nothing.
+   * @defaultValue 16384
+   */
   rowGroupSize?: number;
+  /**
+   * Rows per decoded batch held in JavaScript; DuckDB buffers the row group natively.
+   * @defaultValue 8192
+   */
+  batchRows?: number;
+  /**
+   * Rows per staging file: an organization with more gets several files. DuckDB holds a file's
+   * rows in memory until it is written (its appended rows are not spilled), so this bounds the
+   * worker's memory: a 625k-row file had taken ~170 MB.
+   * @defaultValue 65536
+   */
+  fileRows?: number;
 }
 
 /**
  * Extract: reads the contract's source in ONE consistent snapshot (REPEATABLE READ, read only),
  * one organization at a time under `SET LOCAL app.current_organization_id`, streaming binary COPY
- * through the decoder into staging Parquet, one row group in memory at a time.
+ * through the decoder into staging Parquet (one file per `fileRows` rows), one batch in JavaScript
+ * memory at a time.
  * Staging keys carry the attempt, so a retried or duplicated extract never overwrites a file
  * another attempt already reported; what a dead attempt leaves behind is garbage for `gc`.
  */
@@ -105,33 +122,58 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const descriptors = await describeQuery(client, sql);
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
-        const key = deps.layout.stagingKey(domain, job.runId, name, partition, `part-a${ctx.attempt}.parquet`);
-        const tmp = join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}.parquet`);
-        const sink = await fileSink(tmp);
-        const writer = new ParquetFileWriter(specs, sink, {
-          rowGroupSize: deps.rowGroupSize ?? 65_536,
-          keyValueMetadata: { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) },
-        });
-        const decoder = new BinaryCopyDecoder(descriptors, { batchRows: deps.rowGroupSize ?? 65_536 });
+        const fileRows = deps.fileRows ?? 65_536;
+        const decoder = new BinaryCopyDecoder(descriptors, { batchRows: Math.min(deps.batchRows ?? 8192, fileRows) });
+        let orgRows = 0;
+        let part = 0;
+        let open: { writer: NativeParquetWriter; tmp: string; key: ObjectKey } | undefined;
+        /** Closes the open staging file and uploads it. */
+        const stage = async () => {
+          if (!open) return;
+          const { writer, tmp, key } = open;
+          open = undefined;
+          try {
+            const written = await writer.close();
+            const put = await deps.store.putFile(key, tmp);
+            files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows: written.rowCount, bytes: put.size });
+            log.info({ organization: org, rows: written.rowCount, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
+          } finally {
+            await writer.abort();
+            await rm(tmp, { force: true });
+          }
+          await ctx.failpoint('after-first-file');
+        };
         try {
           for await (const batch of decoder.decode(copyOutBinary(client, sql))) {
-            await writer.writeBatch(batch);
+            if (!open) {
+              // The first file keeps the plain name; an organization past `fileRows` rows gets more.
+              const file = part === 0 ? `part-a${ctx.attempt}.parquet` : `part-a${ctx.attempt}-${part}.parquet`;
+              const tmp = join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}-${part}.parquet`);
+              part++;
+              // Staging is read once, by transform, whole: no file statistics are needed.
+              const writer = await NativeParquetWriter.open(tmp, specs, {
+                rowGroupSize: deps.rowGroupSize ?? 16_384,
+                statistics: false,
+                keyValueMetadata: { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) },
+              });
+              open = { writer, tmp, key: deps.layout.stagingKey(domain, job.runId, name, partition, file) };
+            }
+            await open.writer.writeBatch(batch);
+            orgRows += batch.rowCount;
             sourceRows += batch.rowCount;
             await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
+            if (orgRows >= part * fileRows) await stage();
           }
-          const written = await writer.close();
-          await sink.close();
+          await stage();
           // The fingerprints and the rows come from one snapshot: they must agree exactly.
-          if (written.rowCount !== expected) {
-            throw new Error(`extracted ${written.rowCount} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
+          if (orgRows !== expected) {
+            throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
           }
-          const put = await deps.store.putFile(key, tmp);
-          files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows: written.rowCount, bytes: put.size });
-          log.info({ organization: org, rows: written.rowCount, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
-          await ctx.failpoint('after-first-file');
         } finally {
-          await sink.close().catch(() => undefined);
-          await rm(tmp, { force: true });
+          if (open) {
+            await open.writer.abort();
+            await rm(open.tmp, { force: true });
+          }
         }
       }
       await client.query('COMMIT');

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { catalogConfig, queueConfig, storeConfig } from '@lake/config';
 import { failRun, openCatalog } from '@lake/catalog';
 import { createLogger } from '@lake/logging';
+import { configureNativeWriter } from '@lake/parquet';
 import { runWorker, startStageWorker } from '@lake/queue';
 import { createObjectStore, createStorageLayout } from '@lake/storage';
 import { env } from './env.js';
@@ -15,6 +17,8 @@ const store = createObjectStore(storeConfig(env));
 await store.ensureBuckets();
 const tmpDir = env.LAKE_TMP_DIR ?? tmpdir();
 mkdirSync(tmpDir, { recursive: true });
+// Parquet is encoded by DuckDB; rows of open files past its memory limit spill here.
+configureNativeWriter({ tempDirectory: join(tmpDir, 'duckdb') });
 
 const worker = startStageWorker('transform', createTransformProcessor({ catalog, store, layout: createStorageLayout(store.buckets), tmpDir, log }), {
   connection: queueConfig(env),

@@ -1,15 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnBatch, ColumnSpec, DataFile } from '@lake/contracts';
-import { ParquetFileWriter, fileSink } from '@lake/parquet';
+import { type NativeFileResult, NativePartitionedWriter } from '@lake/parquet';
 import type { ObjectKey, ObjectStore } from '@lake/storage';
 import type { PartitionPairs } from './partition-router.js';
 
 interface OpenFile {
   partition: PartitionPairs;
-  writer: ParquetFileWriter;
-  sink: { close(): Promise<void> };
-  tmp: string;
+  /** The file's number in the native writer. */
+  id: number;
+  /** The partition's file index (its object key's `part-<index>`). */
   index: number;
 }
 
@@ -22,11 +22,12 @@ export interface PartitionedWriterOptions {
   /** The object key of a partition's `index`-th file. */
   keyFor(partition: PartitionPairs, index: number): ObjectKey;
   /**
-   * Partition files open at once. Rows arrive ordered by partition, so one or two suffice; a
-   * partition seen again after its file was closed gets a second file, never a rewrite.
-   * @defaultValue 4
+   * Rows held before every open partition file is written and uploaded. They wait in DuckDB
+   * (spilled to its temp directory past its memory limit), not in the JavaScript heap. A
+   * partition that gets rows again after a flush gets a second file, never a rewrite.
+   * @defaultValue 65536
    */
-  maxOpen?: number;
+  flushRows?: number;
 }
 
 /** JSON-safe column statistics for payloads and the catalog (bigints become strings). */
@@ -38,12 +39,16 @@ function jsonStats(stats: Record<string, { nullCount: number; min?: unknown; max
 }
 
 /**
- * Writes batches into one Parquet file per partition, uploading each file as soon as it is
- * closed: memory holds at most `maxOpen` row groups, local disk at most `maxOpen` files.
+ * Writes batches into one Parquet file per partition. Rows of every open partition go into one
+ * native writer (one DuckDB table); every `flushRows` rows and at `finish()` each partition's
+ * file is written and uploaded. The bench's partitions are small (1.5k rows per study at 1M
+ * rows), so a table and a query per file used to cost more than the rows themselves.
  * File names depend only on the partition and its file index, so a retry writes the same keys.
  */
 export class PartitionedWriter {
+  private writer?: NativePartitionedWriter;
   private readonly open = new Map<string, OpenFile>();
+  private readonly byId = new Map<number, OpenFile>();
   private readonly fileCount = new Map<string, number>();
   private readonly done: DataFile[] = [];
   private seq = 0;
@@ -53,59 +58,63 @@ export class PartitionedWriter {
   constructor(private readonly opts: PartitionedWriterOptions) {}
 
   async write(key: string, partition: PartitionPairs, batch: ColumnBatch): Promise<void> {
+    this.writer ??= await NativePartitionedWriter.open(this.opts.specs, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata });
     let f = this.open.get(key);
     if (!f) {
-      if (this.open.size >= (this.opts.maxOpen ?? 4)) {
-        const [oldest] = this.open.keys();
-        await this.publish(oldest as string);
-      }
       const index = this.fileCount.get(key) ?? 0;
       this.fileCount.set(key, index + 1);
-      const tmp = join(this.opts.tmpDir, `part-${this.tag}-${this.seq++}.parquet`);
-      const sink = await fileSink(tmp);
-      f = { partition, tmp, sink, index, writer: new ParquetFileWriter(this.opts.specs, sink, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata }) };
+      f = { partition, id: this.seq++, index };
       this.open.set(key, f);
-    } else {
-      // Most recently used last, so eviction takes the partition least likely to come back.
-      this.open.delete(key);
-      this.open.set(key, f);
+      this.byId.set(f.id, f);
     }
-    await f.writer.writeBatch(batch);
+    await this.writer.writeBatch(f.id, batch);
+    if (this.writer.pendingRows >= (this.opts.flushRows ?? 65_536)) await this.flush();
   }
 
-  private async publish(key: string): Promise<void> {
-    const f = this.open.get(key);
-    if (!f) return;
-    this.open.delete(key);
+  private tmpPath(id: number): string {
+    return join(this.opts.tmpDir, `part-${this.tag}-${id}.parquet`);
+  }
+
+  /** Writes and uploads every open file. */
+  private async flush(): Promise<void> {
+    if (!this.writer || this.open.size === 0) return;
+    const publish = async (written: NativeFileResult) => {
+      try {
+        const f = this.byId.get(written.file) as OpenFile;
+        const objectKey = this.opts.keyFor(f.partition, f.index);
+        const put = await this.opts.store.putFile(objectKey, written.path);
+        this.done.push({
+          object: { bucket: objectKey.bucket, path: objectKey.path },
+          partition: f.partition,
+          rows: written.rowCount,
+          bytes: put.size,
+          columnStats: jsonStats(written.columnStats),
+        });
+      } finally {
+        await rm(written.path, { force: true });
+      }
+    };
     try {
-      const written = await f.writer.close();
-      await f.sink.close();
-      const objectKey = this.opts.keyFor(f.partition, f.index);
-      const put = await this.opts.store.putFile(objectKey, f.tmp);
-      this.done.push({
-        object: { bucket: objectKey.bucket, path: objectKey.path },
-        partition: f.partition,
-        rows: written.rowCount,
-        bytes: put.size,
-        columnStats: jsonStats(written.columnStats),
-      });
+      await this.writer.flush((id) => this.tmpPath(id), publish);
     } finally {
-      await rm(f.tmp, { force: true });
+      for (const f of this.open.values()) this.byId.delete(f.id);
+      this.open.clear();
     }
   }
 
-  /** Closes and uploads every open file; returns all files written, in key order. */
+  /** Writes and uploads every open file; returns all files written, in key order. */
   async finish(): Promise<DataFile[]> {
-    for (const key of [...this.open.keys()]) await this.publish(key);
+    await this.flush();
+    await this.writer?.close();
+    this.writer = undefined;
     return [...this.done].sort((a, b) => (a.object.path < b.object.path ? -1 : a.object.path > b.object.path ? 1 : 0));
   }
 
-  /** Releases local files after a failure. */
+  /** Releases the native writer and local files after a failure. */
   async abort(): Promise<void> {
-    for (const f of this.open.values()) {
-      await f.sink.close().catch(() => undefined);
-      await rm(f.tmp, { force: true });
-    }
+    await this.writer?.abort();
+    this.writer = undefined;
+    for (const f of this.open.values()) await rm(this.tmpPath(f.id), { force: true });
     this.open.clear();
   }
 }

@@ -28,8 +28,10 @@ export interface TransformDeps {
   layout: StorageLayout;
   tmpDir: string;
   log: Logger;
-  /** @defaultValue 65536 */
+  /** Rows per output row group (the unit DuckDB prunes by). @defaultValue 65536 */
   rowGroupSize?: number;
+  /** Largest batch read from staging and validated at once. @defaultValue 8192 */
+  batchRows?: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export function createTransformProcessor(deps: TransformDeps) {
           if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
           const validator = new RowValidator(contract, stagingSpecs);
           let row = 0;
-          for await (const batch of readParquetBatches(source, { batchRows: rowGroupSize })) {
+          for await (const batch of readParquetBatches(source, { batchRows: deps.batchRows ?? 8192 })) {
             const { valid, rejected } = validator.validate(batch, row);
             row += batch.rowCount;
             inputRows += batch.rowCount;

@@ -1,6 +1,14 @@
 export { type ByteSink, type ClosableByteSink, fileSink, memorySink } from './byte-sink.js';
 export type { ColumnStats } from './column-stats.js';
 export type { ParquetCompression } from './compression.js';
+export {
+  configureNativeWriter,
+  type NativeFileResult,
+  NativePartitionedWriter,
+  NativeParquetWriter,
+  type NativeParquetWriteOptions,
+  type NativeWriterSettings,
+} from './duckdb-parquet-writer.js';
 export { formatDecimal, parseDecimal } from './lake-values.js';
 export {
   type BatchSource,

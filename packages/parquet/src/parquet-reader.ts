@@ -6,7 +6,7 @@ import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead,
 import { compressors } from 'hyparquet-compressors';
 import { columnFromPhysical } from './lake-values.js';
 import type { ParquetSource } from './parquet-source.js';
-import { columnSpecsFromMetadata, parseColumnType } from './parquet-schema.js';
+import { columnSpecsFromMetadata, parseColumnType, REQUIRED_COLUMNS_KEY } from './parquet-schema.js';
 
 /** A file's footer, in lake terms. */
 export interface ParquetFileInfo {
@@ -33,7 +33,9 @@ export interface ReadBatchesOptions {
 export async function readParquetMetadata(source: ParquetSource): Promise<ParquetFileInfo> {
   const raw = await parquetMetadataAsync(asyncBuffer(source));
   const keyValueMetadata: Record<string, string> = {};
-  for (const { key, value } of raw.key_value_metadata ?? []) keyValueMetadata[key] = value ?? '';
+  for (const { key, value } of raw.key_value_metadata ?? []) {
+    if (key !== REQUIRED_COLUMNS_KEY) keyValueMetadata[key] = value ?? '';
+  }
   return {
     rowCount: Number(raw.num_rows),
     columns: columnSpecsFromMetadata(raw),

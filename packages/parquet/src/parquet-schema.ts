@@ -130,10 +130,25 @@ function encodeElement(element: SchemaElement): SchemaElement {
 }
 
 /**
- * Recovers the lake columns of a file from its Parquet schema (the inverse of `lakeSchema`).
+ * Key-value metadata key listing (as a JSON array) the non-nullable columns of a file whose
+ * writer cannot mark them REQUIRED in the schema (DuckDB writes every column OPTIONAL).
+ */
+export const REQUIRED_COLUMNS_KEY = 'lake.required_columns';
+
+/**
+ * Recovers the lake columns of a file from its Parquet schema (the inverse of `lakeSchema`),
+ * with the `lake.required_columns` key-value metadata applied when present.
  * Throws naming the column when the file uses a type the lake does not write.
  */
 export function columnSpecsFromMetadata(metadata: FileMetaData): ColumnSpec[] {
+  const specs = schemaColumnSpecs(metadata);
+  const required = metadata.key_value_metadata?.find((kv) => kv.key === REQUIRED_COLUMNS_KEY)?.value;
+  if (!required) return specs;
+  const names = new Set(JSON.parse(required) as string[]);
+  return specs.map((spec) => (names.has(spec.name) ? { ...spec, nullable: false } : spec));
+}
+
+function schemaColumnSpecs(metadata: FileMetaData): ColumnSpec[] {
   const schema = metadata.schema;
   const specs: ColumnSpec[] = [];
   let i = 1;

@@ -1,0 +1,574 @@
+/**
+ * Native Parquet writer: lake column batches go through DuckDB's appender into a temporary
+ * table, and DuckDB's own Parquet writer encodes the file on close (`COPY … TO … (FORMAT
+ * parquet)`). It writes the same lake types, footer annotations and key-value metadata as
+ * `ParquetFileWriter` and validates values with the same rules and messages, at a fraction of
+ * the CPU: encoding, compression and statistics run in C++ instead of JavaScript (see the
+ * README's performance section for the measurements).
+ *
+ * DuckDB writes every column OPTIONAL, whatever the table's NOT NULL constraints; the names of the
+ * lake's non-nullable columns go into the footer under `lake.required_columns`, which our reader
+ * applies (and hides from the key-value metadata it returns).
+ *
+ * The table lives in a process-wide in-memory DuckDB whose memory limit is small; past that
+ * limit DuckDB moves table blocks to its temp directory, so a file's size does not set the
+ * writer's memory.
+ */
+import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  DuckDBListValue,
+  DuckDBTimestampTZValue,
+  type DuckDBType,
+  type DuckDBValue,
+  type DuckDBVector,
+} from '@duckdb/node-api';
+import type { ColumnBatch, ColumnSpec, LakeValue, ParsedLakeType } from '@lake/contracts';
+import type { ColumnStats } from './column-stats.js';
+import type { ParquetCompression } from './compression.js';
+import { formatDecimal, type PhysicalValue, show, toPhysical } from './lake-values.js';
+import { lakeSchema, parseColumnType, REQUIRED_COLUMNS_KEY } from './parquet-schema.js';
+import { DEFAULT_ROW_GROUP_SIZE, type ParquetWriteOptions, type ParquetWriteResult } from './parquet-file-writer.js';
+
+/** Settings of the process-wide DuckDB that native writers share. */
+export interface NativeWriterSettings {
+  /**
+   * DuckDB's memory limit. Table data beyond it is moved to `tempDirectory`.
+   * @defaultValue '64MB'
+   */
+  memoryLimit?: string;
+  /**
+   * DuckDB threads. One costs the least CPU per file (a second thread halved nothing on the
+   * bench's many small partition files and doubled the COPY's CPU); a worker scales by processes.
+   * @defaultValue 1
+   */
+  threads?: number;
+  /**
+   * Where DuckDB spills table data.
+   * @defaultValue the OS temp directory
+   */
+  tempDirectory?: string;
+}
+
+let settings: NativeWriterSettings = {};
+let instance: Promise<DuckDBInstance> | undefined;
+
+/**
+ * Sets how the shared DuckDB is opened; call before the first native writer opens (a worker's
+ * start-up). Later calls have no effect on an instance already open.
+ */
+export function configureNativeWriter(next: NativeWriterSettings): void {
+  settings = { ...next };
+}
+
+function sharedInstance(): Promise<DuckDBInstance> {
+  instance ??= DuckDBInstance.create(':memory:', {
+    memory_limit: settings.memoryLimit ?? '64MB',
+    threads: String(settings.threads ?? 1),
+    temp_directory: settings.tempDirectory ?? tmpdir(),
+    // Nothing is downloaded at run time; parquet and json are built in.
+    autoinstall_known_extensions: 'false',
+    // Insertion order is the file's row order, which callers rely on.
+    preserve_insertion_order: 'true',
+  });
+  return instance;
+}
+
+let tableSeq = 0;
+
+/** DuckDB's vectors hold at most this many rows; batches are appended in chunks of it. */
+const CHUNK_ROWS = 2048;
+
+const CODECS: Record<ParquetCompression, string> = { zstd: 'zstd', snappy: 'snappy', uncompressed: 'uncompressed' };
+
+interface NativeColumn {
+  spec: ColumnSpec;
+  type: ParsedLakeType;
+  /** Validates `values[start, start + rows)` and sets them as the vector's items 0..rows-1. */
+  fill: Filler;
+}
+
+type Filler = (vector: DuckDBVector, values: LakeValue[], start: number, rows: number, rowBase: number) => void;
+
+/** Options of a native writer: those of `ParquetFileWriter`, plus whether to compute file statistics. */
+export interface NativeParquetWriteOptions extends ParquetWriteOptions {
+  /**
+   * Compute the file-level column statistics returned by `close()` (one aggregate query).
+   * Staging files need none.
+   * @defaultValue true
+   */
+  statistics?: boolean;
+}
+
+/** Where one file of a `NativePartitionedWriter` goes, and what was written there. */
+export interface NativeFileResult extends ParquetWriteResult {
+  file: number;
+  path: string;
+}
+
+/** The hidden column that says which file a row belongs to. */
+const FILE_COLUMN = '__lake_file';
+
+/**
+ * Writes many Parquet files from one DuckDB table: each batch is appended under a file number
+ * the caller chooses, and `flush` writes every file with rows (one `COPY (SELECT … WHERE file =
+ * n)` each), after one aggregate pass that validates JSON text and computes every file's
+ * statistics. Per file this costs a COPY and nothing else, where a table per file cost a
+ * connection, CREATE, DROP and a scan too (many small partition files made that dominate).
+ *
+ * ```ts
+ * const writer = await NativePartitionedWriter.open(specs, { rowGroupSize: 65_536 });
+ * await writer.writeBatch(0, batchOfFile0);
+ * await writer.writeBatch(1, batchOfFile1);
+ * for (const written of await writer.flush((file) => `/tmp/part-${file}.parquet`)) upload(written);
+ * await writer.close();
+ * ```
+ */
+export class NativePartitionedWriter {
+  private state: 'open' | 'closed' | 'failed' = 'open';
+  private busy = false;
+  private appender?: DuckDBAppender;
+  private chunk?: DuckDBDataChunk;
+  private chunkTypes: DuckDBType[] = [];
+  /** Rows appended per file since the last flush, in first-seen order. */
+  private readonly rows = new Map<number, number>();
+  private pending = 0;
+  private released = false;
+
+  private table = '';
+
+  private constructor(
+    private readonly columns: NativeColumn[],
+    private readonly connection: DuckDBConnection,
+    private readonly options: NativeParquetWriteOptions,
+  ) {}
+
+  /** Opens a writer over a new temporary table with the given columns. */
+  static async open(specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<NativePartitionedWriter> {
+    const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd' } = options;
+    if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
+      throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
+    }
+    if (!(compression in CODECS)) throw new Error(`unknown compression "${String(compression)}" (expected zstd, snappy or uncompressed)`);
+    lakeSchema(specs); // the same column checks as the JavaScript writer (names, types)
+    if (specs.some((spec) => spec.name === FILE_COLUMN)) throw new Error(`column name "${FILE_COLUMN}" is reserved by the native writer`);
+    const columns = specs.map((spec) => {
+      const type = parseColumnType(spec);
+      return { spec, type, fill: filler(spec, type) };
+    });
+    const connection = await (await sharedInstance()).connect();
+    const writer = new NativePartitionedWriter(columns, connection, options);
+    try {
+      await writer.createTable();
+      return writer;
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }
+
+  /** Rows appended since the last flush. */
+  get pendingRows(): number {
+    return this.pending;
+  }
+
+  /**
+   * Validates a batch and appends it to file `file`. Throws naming the column, row (within its
+   * file) and value that do not fit the column's type; the writer is then unusable (`abort()`).
+   */
+  async writeBatch(file: number, batch: ColumnBatch): Promise<void> {
+    this.assertOpen('writeBatch');
+    if (!Number.isSafeInteger(file) || file < 0 || file > 2147483647) throw new RangeError(`file must be a non-negative int32, got ${file}`);
+    try {
+      const columns = this.columnsOf(batch);
+      const appender = this.appender as DuckDBAppender;
+      const rowBase = this.rows.get(file) ?? 0;
+      for (let start = 0; start < batch.rowCount; start += CHUNK_ROWS) {
+        const rows = Math.min(CHUNK_ROWS, batch.rowCount - start);
+        // One chunk per table, reset and refilled: a chunk's native memory is freed only when V8
+        // collects its small JS wrapper, so a chunk per 2048 rows piled up ~0.5 KB per row
+        // outside the heap (350 MB for a 625k-row file) between collections.
+        this.chunk ??= DuckDBDataChunk.create(this.chunkTypes);
+        const chunk = this.chunk;
+        chunk.reset();
+        chunk.rowCount = rows;
+        for (let c = 0; c < this.columns.length; c++) {
+          const vector = chunk.getColumnVector(c);
+          (this.columns[c] as NativeColumn).fill(vector, columns[c] as LakeValue[], start, rows, rowBase);
+          vector.flush();
+        }
+        const fileVector = chunk.getColumnVector(this.columns.length);
+        for (let i = 0; i < rows; i++) fileVector.setItem(i, file);
+        fileVector.flush();
+        appender.appendDataChunk(chunk);
+      }
+      this.rows.set(file, rowBase + batch.rowCount);
+      this.pending += batch.rowCount;
+    } catch (error) {
+      this.state = 'failed';
+      throw error;
+    }
+  }
+
+  /**
+   * Writes every file that has rows since the last flush (and each of `alsoEmpty` even without
+   * rows) to `pathFor(file)`, in the order files were first written to, and empties the table.
+   * `onFile` runs after each file is written, before the next (to upload it and free the disk).
+   */
+  async flush(pathFor: (file: number) => string, onFile?: (written: NativeFileResult) => Promise<void>, alsoEmpty: number[] = []): Promise<NativeFileResult[]> {
+    this.assertOpen('flush');
+    this.busy = true;
+    try {
+      (this.appender as DuckDBAppender).closeSync();
+      this.appender = undefined;
+      const stats = await this.scan();
+      const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd', keyValueMetadata = {} } = this.options;
+      const required = this.columns.filter((c) => !c.spec.nullable).map((c) => c.spec.name);
+      const footer = { ...keyValueMetadata, ...(required.length ? { [REQUIRED_COLUMNS_KEY]: JSON.stringify(required) } : {}) };
+      const kv = Object.entries(footer).map(([k, v]) => `${literal(k)}: ${literal(v)}`);
+      const copyOptions = [
+        'FORMAT parquet',
+        `COMPRESSION ${CODECS[compression]}`,
+        `ROW_GROUP_SIZE ${rowGroupSize}`,
+        ...(kv.length ? [`KV_METADATA {${kv.join(', ')}}`] : []),
+      ].join(', ');
+      const select = this.columns.map((c) => identifier(c.spec.name)).join(', ');
+      const files = [...this.rows.keys(), ...alsoEmpty.filter((f) => !this.rows.has(f))];
+      const results: NativeFileResult[] = [];
+      for (const file of files) {
+        const path = pathFor(file);
+        await this.connection.run(`COPY (SELECT ${select} FROM temp.main.${identifier(this.table)} WHERE ${FILE_COLUMN} = ${file}) TO ${literal(path)} (${copyOptions})`);
+        const { size } = await stat(path);
+        const written = { file, path, rowCount: this.rows.get(file) ?? 0, byteSize: size, columnStats: stats.get(file) ?? this.emptyStats() };
+        results.push(written);
+        await onFile?.(written);
+      }
+      // A new table rather than DELETE: deleted rows stay in a DuckDB table (memory, and every
+      // later scan reads past them), which made flushes quadratic at 1M rows.
+      await this.connection.run(`DROP TABLE temp.main.${identifier(this.table)}`);
+      this.rows.clear();
+      this.pending = 0;
+      await this.createTable();
+      return results;
+    } catch (error) {
+      this.state = 'failed';
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Drops the table; rows not flushed are discarded. */
+  async close(): Promise<void> {
+    this.assertOpen('close');
+    this.state = 'closed';
+    await this.release();
+  }
+
+  /** Releases the table and connection without writing anything. Safe to call more than once. */
+  async abort(): Promise<void> {
+    if (this.state === 'open') this.state = 'failed';
+    await this.release();
+  }
+
+  private async createTable(): Promise<void> {
+    this.table = `lake_parquet_${process.pid}_${++tableSeq}`;
+    const definition = this.columns.map((c) => `${identifier(c.spec.name)} ${duckdbType(c.type)}${c.spec.nullable ? '' : ' NOT NULL'}`);
+    await this.connection.run(`CREATE TEMP TABLE ${identifier(this.table)} (${[...definition, `${FILE_COLUMN} INTEGER NOT NULL`].join(', ')})`);
+    this.appender = await this.connection.createAppender(this.table, 'main', 'temp');
+    const appender = this.appender;
+    this.chunkTypes = Array.from({ length: this.columns.length + 1 }, (_, i) => appender.columnType(i));
+  }
+
+  private async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    try {
+      this.appender?.closeSync();
+    } catch {
+      // already closed, or its last flush failed: the table is dropped either way
+    }
+    if (this.table) await this.connection.run(`DROP TABLE IF EXISTS temp.main.${identifier(this.table)}`).catch(() => undefined);
+    this.connection.closeSync();
+  }
+
+  /** The batch's value arrays in column order, after checking its shape. */
+  private columnsOf(batch: ColumnBatch): LakeValue[][] {
+    const { rowCount, columns } = batch;
+    if (!Number.isSafeInteger(rowCount) || rowCount < 0) throw new RangeError(`batch rowCount must be a non-negative integer, got ${rowCount}`);
+    for (const name of Object.keys(columns)) {
+      if (!this.columns.some((column) => column.spec.name === name)) throw new Error(`batch has column "${name}", which is not in the file's columns`);
+    }
+    return this.columns.map(({ spec }) => {
+      const values = columns[spec.name];
+      if (!values) throw new Error(`batch is missing column "${spec.name}"`);
+      if (values.length !== rowCount) throw new Error(`column "${spec.name}" has ${values.length} values, batch rowCount is ${rowCount}`);
+      return values;
+    });
+  }
+
+  private emptyStats(): Record<string, ColumnStats> {
+    if (this.options.statistics === false) return {};
+    return Object.fromEntries(this.columns.map((c) => [c.spec.name, { nullCount: 0 }]));
+  }
+
+  /**
+   * One aggregate pass, grouped by file, before anything is written: JSON text is validated
+   * natively (`json_valid`, instead of JSON.parse per value; the first bad value is reported with
+   * the message `toPhysical` gives), and each file's statistics are computed unless disabled.
+   */
+  private async scan(): Promise<Map<number, Record<string, ColumnStats>>> {
+    const withStats = this.options.statistics !== false;
+    const select: string[] = [];
+    this.columns.forEach((c, i) => {
+      const col = identifier(c.spec.name);
+      if (c.type.base === 'json') select.push(`min(rowid) FILTER (WHERE NOT json_valid(${col})) AS bad${i}`);
+      if (!withStats) return;
+      select.push(`count(*) - count(${col}) AS n${i}`);
+      const filter = boundFilter(c.type, col);
+      if (filter !== undefined) select.push(`min(${col}) ${filter} AS lo${i}`, `max(${col}) ${filter} AS hi${i}`);
+    });
+    const byFile = new Map<number, Record<string, ColumnStats>>();
+    if (select.length === 0 || this.pending === 0) return byFile;
+    const table = `temp.main.${identifier(this.table)}`;
+    const rows = (await this.connection.runAndReadAll(`SELECT ${FILE_COLUMN} AS f, ${select.join(', ')} FROM ${table} GROUP BY ${FILE_COLUMN}`)).getRowObjects();
+    for (const row of rows) {
+      for (const [i, c] of this.columns.entries()) {
+        const bad = row[`bad${i}`];
+        if (bad === null || bad === undefined) continue;
+        const col = identifier(c.spec.name);
+        const [[value, before] = []] = (
+          await this.connection.runAndReadAll(
+            `SELECT ${col}::VARCHAR, (SELECT count(*) FROM ${table} WHERE ${FILE_COLUMN} = ${row.f} AND rowid < ${bad}) FROM ${table} WHERE rowid = ${bad}`,
+          )
+        ).getRows();
+        const at = { column: c.spec.name, row: Number(before) };
+        toPhysical(c.type, value as string, at);
+        throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
+      }
+      if (!withStats) continue;
+      const stats: Record<string, ColumnStats> = {};
+      this.columns.forEach((c, i) => {
+        const s: ColumnStats = { nullCount: Number(row[`n${i}`] ?? 0) };
+        const lo = row[`lo${i}`] as DuckDBValue | undefined;
+        const hi = row[`hi${i}`] as DuckDBValue | undefined;
+        if (lo !== undefined && lo !== null) s.min = fromStatistic(c.type, lo);
+        if (hi !== undefined && hi !== null) s.max = fromStatistic(c.type, hi);
+        stats[c.spec.name] = s;
+      });
+      byFile.set(Number(row.f), stats);
+    }
+    return byFile;
+  }
+
+  private assertOpen(method: string): void {
+    if (this.state !== 'open') throw new Error(`${this.constructor.name}.${method}() called on a ${this.state} writer`);
+    if (this.busy) throw new Error(`${this.constructor.name}.${method}() called while flush() is still running; await each call`);
+  }
+}
+
+/**
+ * Writes lake column batches to one local Parquet file with DuckDB's encoder.
+ *
+ * ```ts
+ * const writer = await NativeParquetWriter.open(path, specs, { rowGroupSize: 100_000 });
+ * for await (const batch of batches) await writer.writeBatch(batch);
+ * const { rowCount, byteSize, columnStats } = await writer.close();
+ * ```
+ * The file appears on `close()`; `abort()` releases the table without writing it.
+ */
+export class NativeParquetWriter {
+  private state: 'open' | 'closed' | 'failed' = 'open';
+
+  private constructor(
+    private readonly path: string,
+    private readonly files: NativePartitionedWriter,
+  ) {}
+
+  /** Opens a writer whose file will be `path` (created or truncated on close). */
+  static async open(path: string, specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<NativeParquetWriter> {
+    return new NativeParquetWriter(path, await NativePartitionedWriter.open(specs, options));
+  }
+
+  /** Validates a batch and appends it; see `NativePartitionedWriter.writeBatch`. */
+  async writeBatch(batch: ColumnBatch): Promise<void> {
+    this.assertOpen('writeBatch');
+    try {
+      await this.files.writeBatch(0, batch);
+    } catch (error) {
+      this.state = 'failed';
+      throw error;
+    }
+  }
+
+  /** Encodes the file, drops the table, and returns what was written. */
+  async close(): Promise<ParquetWriteResult> {
+    this.assertOpen('close');
+    try {
+      const [written] = await this.files.flush(() => this.path, undefined, [0]);
+      await this.files.close();
+      this.state = 'closed';
+      if (!written) throw new Error('the native writer wrote no file');
+      return { rowCount: written.rowCount, byteSize: written.byteSize, columnStats: written.columnStats };
+    } catch (error) {
+      this.state = 'failed';
+      await this.files.abort();
+      throw error;
+    }
+  }
+
+  /** Releases the table without writing the file. Safe to call more than once. */
+  async abort(): Promise<void> {
+    if (this.state === 'open') this.state = 'failed';
+    await this.files.abort();
+  }
+
+  private assertOpen(method: string): void {
+    if (this.state !== 'open') throw new Error(`NativeParquetWriter.${method}() called on a ${this.state} writer`);
+  }
+}
+
+/** The DuckDB column type of a lake type; its Parquet mapping is the lake's (see parquet-schema.ts). */
+function duckdbType(type: ParsedLakeType): string {
+  switch (type.base) {
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'int16':
+      return 'SMALLINT';
+    case 'int32':
+      return 'INTEGER';
+    case 'int64':
+      return 'BIGINT';
+    case 'float32':
+      return 'FLOAT';
+    case 'float64':
+      return 'DOUBLE';
+    case 'decimal':
+      return `DECIMAL(${type.precision},${type.scale})`;
+    case 'string':
+      return 'VARCHAR';
+    case 'json':
+      return 'JSON';
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMPTZ';
+    case 'list':
+      return `${duckdbType(type.element as ParsedLakeType)}[]`;
+    default:
+      throw new Error(`lake type "${type.base}" has no DuckDB mapping`);
+  }
+}
+
+/**
+ * The fill function of a column. The common scalar types are checked inline (the same checks
+ * as `toPhysical`, which is called only to throw its message when a check fails); the rest go
+ * through `toPhysical` and a DuckDB value. JSON text is checked by DuckDB on close (`json_valid`).
+ */
+function filler(spec: ColumnSpec, type: ParsedLakeType): Filler {
+  const { name, nullable } = spec;
+  const fail = (value: LakeValue | undefined, row: number): never => {
+    if (value === null || value === undefined) throw new TypeError(`column "${name}" row ${row}: null in a non-nullable column`);
+    toPhysical(type, value, { column: name, row });
+    throw new TypeError(`column "${name}" row ${row}: ${String(value)} does not fit ${type.base}`);
+  };
+  const scalar = (ok: (v: LakeValue) => boolean, to: (v: LakeValue) => DuckDBValue = (v) => v as DuckDBValue): Filler => (vector, values, start, rows, rowBase) => {
+    for (let i = 0; i < rows; i++) {
+      const v = values[start + i];
+      if (v === null || v === undefined) {
+        if (!nullable) fail(v, rowBase + start + i);
+        vector.setItem(i, null);
+      } else {
+        if (!ok(v)) fail(v, rowBase + start + i);
+        vector.setItem(i, to(v));
+      }
+    }
+  };
+  const integer = (min: number, max: number) => scalar((v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max);
+  switch (type.base) {
+    case 'boolean':
+      return scalar((v) => typeof v === 'boolean');
+    case 'int16':
+      return integer(-32768, 32767);
+    case 'int32':
+      return integer(-2147483648, 2147483647);
+    case 'date':
+      return scalar((v) => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647, (v) => new DuckDBDateValue(v as number));
+    case 'int64':
+      return scalar((v) => typeof v === 'bigint' && BigInt.asIntN(64, v) === v);
+    case 'timestamp':
+      return scalar((v) => typeof v === 'bigint' && BigInt.asIntN(64, v) === v, (v) => new DuckDBTimestampTZValue(v as bigint));
+    case 'float32':
+    case 'float64':
+      return scalar((v) => typeof v === 'number');
+    case 'string':
+    case 'json':
+      return scalar((v) => typeof v === 'string');
+    default: {
+      const toDuckDB = converter(type);
+      return (vector, values, start, rows, rowBase) => {
+        const at = { column: name, row: 0 };
+        for (let i = 0; i < rows; i++) {
+          at.row = rowBase + start + i;
+          const value = toPhysical(type, values[start + i], at);
+          if (value === null && !nullable) fail(null, at.row);
+          vector.setItem(i, value === null ? null : toDuckDB(value));
+        }
+      };
+    }
+  }
+}
+
+/** Physical value (as `toPhysical` returns it, already validated) → the value DuckDB's vector takes. */
+function converter(type: ParsedLakeType): (value: PhysicalValue) => DuckDBValue {
+  switch (type.base) {
+    case 'date':
+      return (v) => new DuckDBDateValue(v as number);
+    case 'timestamp':
+      return (v) => new DuckDBTimestampTZValue(v as bigint);
+    case 'decimal': {
+      const width = type.precision as number;
+      const scale = type.scale as number;
+      return (v) => new DuckDBDecimalValue(v as bigint, width, scale);
+    }
+    case 'list': {
+      const element = converter(type.element as ParsedLakeType);
+      return (v) => new DuckDBListValue((v as PhysicalValue[]).map((item) => (item === null ? null : element(item))));
+    }
+    default:
+      return (v) => v as DuckDBValue;
+  }
+}
+
+/**
+ * The FILTER clause of a column's min/max, or undefined when it has no bounds (JSON text and
+ * lists have no order worth keeping). NaN is skipped, as the JavaScript writer does.
+ */
+function boundFilter(type: ParsedLakeType, col: string): string | undefined {
+  if (type.base === 'json' || type.base === 'list') return undefined;
+  if (type.base === 'float32' || type.base === 'float64') return `FILTER (WHERE NOT isnan(${col}))`;
+  return '';
+}
+
+/** A DuckDB min/max value → the lake representation. */
+function fromStatistic(type: ParsedLakeType, value: DuckDBValue): LakeValue {
+  if (value instanceof DuckDBDecimalValue) return formatDecimal(value.value, value.scale);
+  if (value instanceof DuckDBTimestampTZValue) return value.micros;
+  if (value instanceof DuckDBDateValue) return value.days;
+  if (type.base === 'int64') return BigInt(value as bigint);
+  return value as LakeValue;
+}
+
+function identifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,217 @@
+/**
+ * The native (DuckDB) writer writes what the JavaScript writer writes: every lake type read back
+ * identically by hyparquet and DuckDB, the same column specs, key-value metadata and file
+ * statistics, and the same validation messages.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ColumnBatch, ColumnSpec, LakeValue } from '@lake/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fileSource,
+  NativePartitionedWriter,
+  NativeParquetWriter,
+  type NativeParquetWriteOptions,
+  type ParquetCompression,
+  type ParquetWriteResult,
+  readKeyValueMetadata,
+  readParquetBatches,
+  readParquetMetadata,
+  writeParquetFile,
+} from '../src/index.js';
+import { ALL_TYPES_SPECS, allTypesBatch } from './all-types.js';
+import { collect } from './collect.js';
+import { duckdb, duckdbType, lakeExpression, literal, query } from './duckdb.js';
+
+let dir: string;
+let db: DuckDBConnection;
+let seq = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lake-parquet-native-'));
+  db = await duckdb();
+});
+afterAll(async () => {
+  db.closeSync();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeNative(specs: ColumnSpec[], batches: ColumnBatch[], options: NativeParquetWriteOptions = {}): Promise<{ path: string; result: ParquetWriteResult }> {
+  const path = join(dir, `native-${seq++}.parquet`);
+  const writer = await NativeParquetWriter.open(path, specs, options);
+  try {
+    for (const batch of batches) await writer.writeBatch(batch);
+    return { path, result: await writer.close() };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+const KV = { 'lake.contract': "dataset: t\nnote: it's {\"a\":1}", 'lake.note': 'ünïcode ✓' };
+
+describe.each<ParquetCompression>(['zstd', 'snappy', 'uncompressed'])('all lake types, native, %s', (compression) => {
+  const expected = allTypesBatch();
+  let path: string;
+  let result: ParquetWriteResult;
+
+  beforeAll(async () => {
+    ({ path, result } = await writeNative(ALL_TYPES_SPECS, [expected], { compression, keyValueMetadata: KV }));
+  });
+
+  it('reads back identically with hyparquet', async () => {
+    expect(await collect(readParquetBatches(await fileSource(path)))).toEqual(expected);
+  });
+
+  it('recovers the column specs (nullability included) and key-value metadata', async () => {
+    const source = await fileSource(path);
+    const info = await readParquetMetadata(source);
+    expect(info.columns).toEqual(ALL_TYPES_SPECS);
+    expect(info.rowCount).toBe(expected.rowCount);
+    expect(info.raw.row_groups[0]?.columns[0]?.meta_data?.codec).toBe(compression.toUpperCase());
+    expect(await readKeyValueMetadata(source)).toEqual(KV);
+  });
+
+  it('has the DuckDB column types the lake types map to, and reads back identically with DuckDB', async () => {
+    const rows = await query(db, `DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+    expect(Object.fromEntries(rows.map((row) => [row.column_name, row.column_type]))).toEqual(
+      Object.fromEntries(ALL_TYPES_SPECS.map((spec) => [spec.name, duckdbType(spec.type)])),
+    );
+    const select = ALL_TYPES_SPECS.map((spec) => `${lakeExpression(spec.name, spec.type)} AS "${spec.name}"`).join(', ');
+    const values = await query(db, `SELECT ${select} FROM read_parquet(${literal(path)}) ORDER BY id`);
+    for (const spec of ALL_TYPES_SPECS) expect(values.map((row) => row[spec.name]), spec.name).toEqual(expected.columns[spec.name]);
+  });
+
+  it('reports the same rows and file statistics as the JavaScript writer', async () => {
+    const js = await writeParquetFile(join(dir, `js-${compression}.parquet`), ALL_TYPES_SPECS, [expected], { compression });
+    expect(result.rowCount).toBe(js.rowCount);
+    expect(result.columnStats).toEqual(js.columnStats);
+  });
+});
+
+describe('native writer, many batches', () => {
+  it('keeps row order across batches and row groups, and bounds row groups by rowGroupSize', async () => {
+    const specs: ColumnSpec[] = [
+      { name: 'id', type: 'int64', nullable: false },
+      { name: 's', type: 'string', nullable: true },
+    ];
+    const batches = Array.from({ length: 5 }, (_, b) => ({
+      rowCount: 3000,
+      columns: {
+        id: Array.from({ length: 3000 }, (_, i) => BigInt(b * 3000 + i)),
+        s: Array.from({ length: 3000 }, (_, i) => (i % 5 === 0 ? null : `v${b * 3000 + i}`)),
+      },
+    }));
+    const { path, result } = await writeNative(specs, batches, { rowGroupSize: 4096 });
+    expect(result.rowCount).toBe(15_000);
+    expect(result.columnStats.id).toEqual({ nullCount: 0, min: 0n, max: 14_999n });
+    const info = await readParquetMetadata(await fileSource(path));
+    expect(Math.max(...info.rowGroups.map((g) => g.rowCount))).toBeLessThanOrEqual(4096);
+    const all = await collect(readParquetBatches(await fileSource(path)));
+    expect(all.columns.id).toEqual(batches.flatMap((b) => b.columns.id));
+    expect(all.columns.s).toEqual(batches.flatMap((b) => b.columns.s));
+  });
+
+  it('skips statistics when asked', async () => {
+    const { result } = await writeNative([{ name: 'a', type: 'int32', nullable: true }], [{ rowCount: 1, columns: { a: [1] } }], { statistics: false });
+    expect(result.columnStats).toEqual({});
+  });
+
+  it('writes an empty file', async () => {
+    const specs: ColumnSpec[] = [{ name: 'a', type: 'list<decimal(20,3)>', nullable: true }];
+    const { path, result } = await writeNative(specs, []);
+    expect(result.rowCount).toBe(0);
+    const info = await readParquetMetadata(await fileSource(path));
+    expect(info.rowCount).toBe(0);
+    expect(info.columns).toEqual(specs);
+  });
+});
+
+describe('native writer validation', () => {
+  const one = (type: string, value: LakeValue) => writeNative([{ name: 'c', type, nullable: true }] as ColumnSpec[], [{ rowCount: 2, columns: { c: [null, value] } }]);
+
+  it.each<[string, LakeValue, RegExp]>([
+    ['int16', 40000, /column "c" row 1: 40000 is outside the int16 range -32768\.\.32767/],
+    ['int32', 1.5, /column "c" row 1: expected an integer number for int32, got 1\.5/],
+    ['int64', 5, /column "c" row 1: expected a bigint for int64, got 5/],
+    ['timestamp', '2024-01-01T00:00:00Z', /column "c" row 1: expected a bigint of microseconds since the epoch for timestamp, got "2024-01-01T00:00:00Z"/],
+    ['decimal(5,2)', '1.234', /column "c" row 1: "1\.234" has more than 2 fraction digits for decimal\(5,2\)/],
+    ['decimal(5,2)', '1234.5', /column "c" row 1: "1234\.5" has more than 3 integer digits/],
+    ['json', '{bad', /column "c" row 1: "\{bad" is not valid JSON text/],
+    ['date', 19723.5, /expected an integer number of days/],
+    ['list<int32>', 3, /expected an array for list<int32>, got 3/],
+    ['list<int64>', [1n, 2], /column "c" row 1: expected a bigint for int64, got 2/],
+    ['string', 42, /expected a string for string, got 42/],
+    ['boolean', 1, /expected a boolean for boolean, got 1/],
+  ])('%s rejects %o', async (type, value, message) => {
+    await expect(one(type, value)).rejects.toThrow(message);
+  });
+
+  it('rejects null in a non-nullable column, counting rows across batches', async () => {
+    const specs: ColumnSpec[] = [{ name: 'id', type: 'int32', nullable: false }];
+    await expect(writeNative(specs, [{ rowCount: 2, columns: { id: [1, 2] } }, { rowCount: 2, columns: { id: [3, null] } }])).rejects.toThrow(
+      /column "id" row 3: null in a non-nullable column/,
+    );
+  });
+
+  it('rejects missing, extra and short columns, and bad specs', async () => {
+    const specs: ColumnSpec[] = [{ name: 'a', type: 'int32', nullable: true }];
+    await expect(writeNative(specs, [{ rowCount: 1, columns: {} }])).rejects.toThrow(/batch is missing column "a"/);
+    await expect(writeNative(specs, [{ rowCount: 1, columns: { a: [1], b: [2] } }])).rejects.toThrow(/batch has column "b"/);
+    await expect(writeNative(specs, [{ rowCount: 2, columns: { a: [1] } }])).rejects.toThrow(/column "a" has 1 values, batch rowCount is 2/);
+    await expect(writeNative([{ name: 'a', type: 'decimal(40,2)' as never, nullable: true }], [])).rejects.toThrow(/column "a": decimal precision/);
+    await expect(writeNative(specs, [], { rowGroupSize: 0 })).rejects.toThrow(/rowGroupSize must be a positive integer, got 0/);
+  });
+
+  it('is unusable after a failure and after close', async () => {
+    const writer = await NativeParquetWriter.open(join(dir, 'failed.parquet'), [{ name: 'n', type: 'int16', nullable: true }]);
+    await expect(writer.writeBatch({ rowCount: 1, columns: { n: ['x'] } })).rejects.toThrow(/column "n" row 0:/);
+    await expect(writer.close()).rejects.toThrow(/close\(\) called on a failed writer/);
+    await writer.abort();
+    const closed = await NativeParquetWriter.open(join(dir, 'closed.parquet'), [{ name: 'n', type: 'int16', nullable: true }]);
+    await closed.close();
+    await expect(closed.writeBatch({ rowCount: 0, columns: { n: [] } })).rejects.toThrow(/writeBatch\(\) called on a closed writer/);
+  });
+});
+
+describe('native partitioned writer', () => {
+  const specs: ColumnSpec[] = [
+    { name: 'id', type: 'int32', nullable: false },
+    { name: 'j', type: 'json', nullable: true },
+  ];
+  const batch = (ids: number[]): ColumnBatch => ({ rowCount: ids.length, columns: { id: ids, j: ids.map((i) => (i % 2 ? null : `{"i":${i}}`)) } });
+
+  it('writes one file per file number, rows in order, with each file\'s statistics, and starts over after a flush', async () => {
+    const writer = await NativePartitionedWriter.open(specs, { keyValueMetadata: { k: 'v' } });
+    await writer.writeBatch(7, batch([1, 2]));
+    await writer.writeBatch(3, batch([10, 11, 12]));
+    await writer.writeBatch(7, batch([3]));
+    expect(writer.pendingRows).toBe(6);
+    const first = await writer.flush((file) => join(dir, `part-${file}.parquet`));
+    expect(first.map((f) => [f.file, f.rowCount])).toEqual([[7, 3], [3, 3]]);
+    expect(first[0]?.columnStats).toEqual({ id: { nullCount: 0, min: 1, max: 3 }, j: { nullCount: 2 } });
+    expect(first[1]?.columnStats.id).toEqual({ nullCount: 0, min: 10, max: 12 });
+    const seven = await collect(readParquetBatches(await fileSource(join(dir, 'part-7.parquet'))));
+    expect(seven).toEqual(batch([1, 2, 3]));
+    const info = await readParquetMetadata(await fileSource(join(dir, 'part-3.parquet')));
+    expect(info.columns).toEqual(specs);
+    expect(info.keyValueMetadata).toEqual({ k: 'v' });
+    expect(writer.pendingRows).toBe(0);
+    await writer.writeBatch(8, batch([20]));
+    const second = await writer.flush((file) => join(dir, `part-${file}.parquet`));
+    expect(second.map((f) => [f.file, f.rowCount])).toEqual([[8, 1]]);
+    expect(await collect(readParquetBatches(await fileSource(join(dir, 'part-8.parquet'))))).toEqual(batch([20]));
+    await writer.close();
+  });
+
+  it('names the row within its file of bad JSON text', async () => {
+    const writer = await NativePartitionedWriter.open(specs);
+    await writer.writeBatch(1, batch([2, 4]));
+    await writer.writeBatch(2, batch([6]));
+    await writer.writeBatch(1, { rowCount: 1, columns: { id: [8], j: ['{oops'] } });
+    await expect(writer.flush((file) => join(dir, `bad-${file}.parquet`))).rejects.toThrow(/column "j" row 2: "\{oops" is not valid JSON text/);
+    await writer.abort();
+  });
+});
