@@ -16,7 +16,7 @@ await store.ensureBuckets();
 const tmpDir = env.LAKE_TMP_DIR ?? tmpdir();
 mkdirSync(tmpDir, { recursive: true });
 
-const worker = startStageWorker('extract', createExtractProcessor({ catalog, store, layout: createStorageLayout(store.buckets), sourceUrl: sourceDbUrl(env), tmpDir, log }), {
+const worker = startStageWorker('extract', createExtractProcessor({ catalog, store, layout: createStorageLayout(store.buckets), sourceUrl: sourceDbUrl(env), tmpDir, log, ...(env.LAKE_BRAPI_OPENAPI ? { brapiOpenApiPath: env.LAKE_BRAPI_OPENAPI } : {}) }), {
   connection: queueConfig(env),
   concurrency: env.LAKE_CONCURRENCY,
   lockDurationMs: env.LAKE_LOCK_DURATION_MS,

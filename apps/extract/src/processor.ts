@@ -1,13 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
-import { type ColumnSpec, type ExtractResult, type PartitionFingerprint, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
+import { type BrapiSchemas, loadBrapiSchemas } from '@lake/brapi';
+import { type ColumnSpec, type ExtractResult, type PartitionFingerprint, type PayloadOf, PermanentError, type StagedFile, isFileSource, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
 import { ParquetFileWriter, fileSink } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
+import { extractFiles } from './file-source/file-extract.js';
 import { fingerprintQuery, sourceQuery, stagingType } from './source-query.js';
 
 export interface ExtractDeps {
@@ -20,6 +22,8 @@ export interface ExtractDeps {
   log: Logger;
   /** @defaultValue 131072 */
   rowGroupSize?: number;
+  /** The BrAPI 2.1 OpenAPI document, for contracts of BrAPI JSON files. */
+  brapiOpenApiPath?: string;
 }
 
 /**
@@ -30,6 +34,12 @@ export interface ExtractDeps {
  * another attempt already reported; what a dead attempt leaves behind is garbage for `gc`.
  */
 export function createExtractProcessor(deps: ExtractDeps) {
+  let brapi: Promise<BrapiSchemas> | undefined;
+  const brapiSchemas = () => {
+    if (!deps.brapiOpenApiPath) return Promise.reject(new PermanentError('BrAPI files need LAKE_BRAPI_OPENAPI (the BrAPI 2.1 OpenAPI document) set for the extract worker'));
+    brapi ??= loadBrapiSchemas(deps.brapiOpenApiPath);
+    return brapi;
+  };
   return async (job: PayloadOf<'extract'>, ctx: StageContext): Promise<ExtractResult> => {
     const done = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
     if (done) return done;
@@ -41,6 +51,13 @@ export function createExtractProcessor(deps: ExtractDeps) {
     // Incremental when the current version was written under this contract and no full refresh
     // was asked for: only partitions whose fingerprint changed are extracted again.
     const run = await getRun(deps.catalog, job.runId);
+    if (isFileSource(contract)) {
+      if (!run) throw new PermanentError(`run ${job.runId} is not in the catalog`);
+      const result = await extractFiles({ ...deps, brapiSchemas, rowGroupSize: deps.rowGroupSize ?? 65_536 }, job, ctx, contract, run);
+      await setRunCounts(deps.catalog, job.runId, { source_rows: result.sourceRows });
+      await finishStage(deps.catalog, job.runId, 'extract', result);
+      return result;
+    }
     const base = run?.full_refresh ? undefined : await incrementalBase(deps.catalog, job.dataset, job.contractHash);
 
     const client = new pg.Client({ connectionString: deps.sourceUrl, application_name: 'bijmantra-lake-extract' });
@@ -115,6 +132,8 @@ export function createExtractProcessor(deps: ExtractDeps) {
         baseVersion: base?.version ?? null,
         partitions,
         changed,
+        baseFiles: 'unchanged-partitions',
+        conversions: [],
       };
       await setRunCounts(deps.catalog, job.runId, { source_rows: sourceRows });
       await finishStage(deps.catalog, job.runId, 'extract', result);

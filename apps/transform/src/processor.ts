@@ -7,9 +7,13 @@ import {
   type ColumnBatch,
   type ColumnSpec,
   type ExtractResult,
+  type LakeValue,
+  PermanentError,
   type PayloadOf,
   type TransformResult,
+  type DatasetContract,
   contractToYaml,
+  isFileSource,
   outputColumns,
   parseDatasetId,
 } from '@lake/contracts';
@@ -17,6 +21,7 @@ import type { Logger } from '@lake/logging';
 import { fileSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
+import { resolveVersion, versionFiles } from '@lake/catalog';
 import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
@@ -45,7 +50,10 @@ export function createTransformProcessor(deps: TransformDeps) {
     const extracted = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
     if (!extracted) throw new Error(`run ${job.runId} has no finished extract to transform`);
     await beginStage(deps.catalog, job.runId, 'transform');
-    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
+    const registered = await getContract(deps.catalog, job.dataset, job.contractHash);
+    // A file source stages one column per field, named after the field.
+    const contract = isFileSource(registered) ? { ...registered, fields: registered.fields.map((f) => ({ ...f, source: f.name })) } : registered;
+    const references = await loadReferences(deps, contract);
     const { domain, name } = parseDatasetId(job.dataset);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
     const rowGroupSize = deps.rowGroupSize ?? 65_536;
@@ -86,7 +94,7 @@ export function createTransformProcessor(deps: TransformDeps) {
           const source = await fileSource(local);
           const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
           if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
-          const validator = new RowValidator(contract, stagingSpecs);
+          const validator = new RowValidator(contract, stagingSpecs, references);
           let row = 0;
           for await (const batch of readParquetBatches(source, { batchRows: rowGroupSize })) {
             const { valid, rejected } = validator.validate(batch, row);
@@ -146,4 +154,38 @@ export function createTransformProcessor(deps: TransformDeps) {
       throw err;
     }
   };
+}
+
+/**
+ * The values of every foreign-key field's referenced column, from the referenced dataset's
+ * current version. A reference to a dataset with no committed version fails the run: every row
+ * would be quarantined for a reason that is not the row's.
+ */
+async function loadReferences(deps: TransformDeps, contract: DatasetContract): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  const cache = new Map<string, Set<string>>();
+  for (const f of contract.fields) {
+    if (!f.references) continue;
+    const id = `${f.references.dataset}.${f.references.column}`;
+    let values = cache.get(id);
+    if (!values) {
+      const version = await resolveVersion(deps.catalog, f.references.dataset, { kind: 'current' });
+      if (!version) throw new PermanentError(`field ${f.name} references ${f.references.dataset}, which has no committed version`);
+      values = new Set<string>();
+      for (const file of await versionFiles(deps.catalog, f.references.dataset, version.version)) {
+        const local = join(deps.tmpDir, `transform-ref-${f.references.dataset}-${version.version}.parquet`);
+        await pipeline(await deps.store.get(deps.layout.parseKey(`${file.bucket}/${file.path}`)), createWriteStream(local));
+        try {
+          for await (const batch of readParquetBatches(await fileSource(local), { columns: [f.references.column] })) {
+            for (const v of batch.columns[f.references.column] as LakeValue[]) if (v !== null && v !== undefined) values.add(typeof v === 'bigint' ? v.toString() : String(v));
+          }
+        } finally {
+          await rm(local, { force: true });
+        }
+      }
+      cache.set(id, values);
+    }
+    out.set(f.name, values);
+  }
+  return out;
 }

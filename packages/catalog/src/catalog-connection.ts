@@ -5,6 +5,7 @@ import type { CatalogDatabase } from './catalog-schema.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-partitions.js';
 import * as m0003 from './migrations/0003-contract-changes.js';
+import * as m0004 from './migrations/0004-run-inputs.js';
 
 export interface CatalogConfig {
   /** PostgreSQL URL of the catalog database. */
@@ -29,7 +30,7 @@ export interface Catalog {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Migrations are compiled in, so a bundled app carries them; listed in order. */
-const MIGRATIONS = { '0001-initial': m0001, '0002-partitions': m0002, '0003-contract-changes': m0003 };
+const MIGRATIONS = { '0001-initial': m0001, '0002-partitions': m0002, '0003-contract-changes': m0003, '0004-run-inputs': m0004 };
 
 /** Opens the catalog: a pool whose connections resolve unqualified names in the catalog schema. */
 export function openCatalog(config: CatalogConfig): Catalog {

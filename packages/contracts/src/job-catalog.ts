@@ -24,10 +24,14 @@ export type StagedFile = z.infer<typeof stagedFile>;
 export const dataFile = stagedFile.extend({ columnStats: z.record(z.string(), stat) });
 export type DataFile = z.infer<typeof dataFile>;
 
+/** A file in the raw tier a run ingests; the etag pins the exact bytes the trigger saw. */
+export const rawObjectRef = objectRef.extend({ etag: z.string().max(200).optional(), size: z.number().int().nonnegative().optional() });
+export type RawObjectRef = z.infer<typeof rawObjectRef>;
+
 export const triggerPayload = z.object({
   dataset: datasetRef,
   trigger: z.object({
-    kind: z.enum(['manual', 'schedule', 'event', 'backfill']),
+    kind: z.enum(['manual', 'schedule', 'event', 'backfill', 'replay']),
     /** Same kind + key → same run. */
     key: z.string().min(1).max(200),
   }),
@@ -35,6 +39,10 @@ export const triggerPayload = z.object({
   full: z.boolean().default(false),
   /** Accept a breaking (major) contract change: it starts a new version line. */
   allowBreaking: z.boolean().default(false),
+  /** File sources: the raw objects this run ingests (one version for all of them). */
+  inputs: z.array(rawObjectRef).max(10_000).optional(),
+  /** File sources: re-run the current version's quarantined rows instead of new files. */
+  replay: z.boolean().optional(),
 });
 export type TriggerPayload = z.infer<typeof triggerPayload>;
 export const triggerResult = z.object({ runId: id, version: z.number().int(), deduplicated: z.boolean() });
@@ -74,6 +82,16 @@ export const extractResult = z.object({
   partitions: z.array(partitionFingerprint),
   /** Keys of the partitions re-extracted (all of them when full). */
   changed: z.array(z.string()),
+  /**
+   * Which of the base version's files the new version keeps: those of unchanged partitions
+   * (PostgreSQL incremental), all of them (a file appended), or its data but not its quarantine
+   * (a replay, whose quarantined rows were all re-run).
+   */
+  baseFiles: z.enum(['unchanged-partitions', 'all', 'data-only']).default('unchanged-partitions'),
+  /** Unit conversions applied while reading files, recorded in lineage. */
+  conversions: z
+    .array(z.object({ file: z.string(), column: z.string(), field: z.string(), from: z.string(), to: z.string(), factor: z.number(), offset: z.number().optional() }))
+    .default([]),
 });
 export type ExtractResult = z.infer<typeof extractResult>;
 
