@@ -3,6 +3,8 @@ import { CliContext } from './context.js';
 import { env } from './env.js';
 import { diffCommand } from './commands/diff.js';
 import { gcCommand } from './commands/gc.js';
+import { ingestCommand, replayCommand } from './commands/ingest.js';
+import { quarantineCommand } from './commands/quarantine.js';
 import { datasetsCommand, runsCommand, showCommand, versionsCommand } from './commands/inspect.js';
 import { queryCommand } from './commands/query.js';
 import { runCommand } from './commands/run.js';
@@ -15,6 +17,11 @@ usage:
   lake seed [--rows N] [--orgs K] [--seed S]     create and fill the BijMantra fixture database
   lake run <dataset|domain|all> [--full] [--allow-breaking] [--key K] [--no-follow] [--timeout SECONDS]
                                                  run the ETL and follow it until it commits or fails
+  lake ingest <file|dir> --dataset <domain>/<dataset> [--no-follow] [--timeout SECONDS]
+                                                 upload files to the raw tier and ingest them as one new version
+  lake quarantine <dataset> [--format table|json] [--max-rows N]
+                                                 the current version's rejected rows: file, line, column, rule, raw value
+  lake replay <dataset> [--no-follow]            re-run the quarantined rows after a contract or mapping fix
   lake datasets                                  datasets and their current versions
   lake versions <dataset>                        committed versions of a dataset
   lake runs [dataset]                            run history
@@ -47,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       'max-rows': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       only: { type: 'string' },
+      dataset: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -79,6 +87,14 @@ async function main(argv: string[]): Promise<number> {
           timeoutMs: int('timeout', values.timeout, 3600) * 1000,
           ...(values.key ? { key: values.key } : {}),
         });
+      case 'ingest': {
+        if (!values.dataset) throw new UsageError('lake ingest needs --dataset <domain>/<dataset>');
+        return await ingestCommand(ctx, need('a file or directory'), { dataset: values.dataset, follow: !values['no-follow'], timeoutMs: int('timeout', values.timeout, 3600) * 1000 });
+      }
+      case 'quarantine':
+        return await quarantineCommand(ctx, need('a dataset'), { format: values.format === 'json' ? 'json' : 'table', maxRows: int('max-rows', values['max-rows'], 200) });
+      case 'replay':
+        return await replayCommand(ctx, need('a dataset'), { follow: !values['no-follow'], timeoutMs: int('timeout', values.timeout, 3600) * 1000 });
       case 'datasets':
         return await datasetsCommand(ctx);
       case 'versions':

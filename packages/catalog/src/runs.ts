@@ -252,6 +252,9 @@ export async function failRun(catalog: Catalog, runId: string, stage: string, me
       .set({ status: 'failed', stage, error: JSON.stringify({ stage, message, attempt }) as never, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', runId)
       .where('status', '!=', 'committed')
+      // The first real failure names the cause; a parent stage failing because its child failed
+      // must not overwrite it (nor be kept once the child's own reason arrives).
+      .where((eb) => eb.or([eb('status', '!=', 'failed'), sql<boolean>`error->>'message' like 'child %'`, sql<boolean>`${!/^child .* failed/.test(message)}`]))
       .execute();
   });
 }

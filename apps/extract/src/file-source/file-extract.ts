@@ -22,10 +22,11 @@ import type { Logger } from '@lake/logging';
 import { fileSource, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
-import { brapiFieldSpecs, openBrapi, recheckBrapi } from './brapi-reader.js';
-import { delimitedFieldSpecs, openDelimited, type RecordTyper, recordTyper } from './delimited-reader.js';
+import { brapiFieldSpecs, recheckBrapi } from './brapi-reader.js';
+import { delimitedFieldSpecs, type RecordTyper, recordTyper } from './delimited-reader.js';
+import { openFile, uniqueKeys } from './open-file.js';
 import { FileRejectedError } from './file-rejected-error.js';
-import { genotypeFieldSpecs, openGenotype } from './genotype-reader.js';
+import { genotypeFieldSpecs } from './genotype-reader.js';
 import type { AppliedConversion, OpenedFile, StagedRecord } from './staged-record.js';
 import { StagingWriter } from './staging-writer.js';
 
@@ -65,7 +66,7 @@ export async function extractFiles(deps: FileExtractDeps, job: PayloadOf<'extrac
     try {
       const opened = await open();
       writer = await StagingWriter.open(tmp, opened.fields, sourceFile, { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_file': sourceFile }, deps.rowGroupSize);
-      for await (const record of uniqueKeys(contract, opened.records)) {
+      for await (const record of opened.records) {
         await writer.add(record);
         if (writer.rows % 50_000 === 0) await ctx.progress({ stage: 'extract', rows: sourceRows + writer.rows });
       }
@@ -97,7 +98,7 @@ export async function extractFiles(deps: FileExtractDeps, job: PayloadOf<'extrac
       if (input.etag && stat.etag !== input.etag) {
         throw new FileRejectedError({ file: sourceFile, rule: 'changed-object' }, `the object changed since the trigger (etag ${stat.etag}, expected ${input.etag}); its new version has its own trigger`);
       }
-      await stage(i, sourceFile, async () => openFile(deps, contract, await deps.store.get(key), sourceFile));
+      await stage(i, sourceFile, async () => openFile(contract, await deps.store.get(key), sourceFile, deps.brapiSchemas));
       await ctx.failpoint('after-first-file');
     }
   }
@@ -113,36 +114,6 @@ export async function extractFiles(deps: FileExtractDeps, job: PayloadOf<'extrac
     baseFiles: run.replay ? 'data-only' : 'all',
     conversions,
   };
-}
-
-async function openFile(deps: FileExtractDeps, contract: FileContract, bytes: AsyncIterable<Uint8Array>, file: string): Promise<OpenedFile> {
-  switch (contract.source.format) {
-    case 'delimited':
-      return openDelimited(bytes, contract, file);
-    case 'brapi':
-      return openBrapi(bytes, contract, await deps.brapiSchemas(), file);
-    case 'genotype':
-      return openGenotype(bytes, contract, file);
-  }
-}
-
-/** Repeats of the key within one file are quarantined when the contract asks for unique keys. */
-async function* uniqueKeys(contract: FileContract, records: AsyncIterable<StagedRecord>): AsyncGenerator<StagedRecord> {
-  if (!contract.source.unique) {
-    yield* records;
-    return;
-  }
-  const seen = new Map<string, number>();
-  const key = contract.source.key;
-  for await (const r of records) {
-    if (r.errors.length === 0) {
-      const text = JSON.stringify(key.map((k) => r.values[k] ?? null), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-      const first = seen.get(text);
-      if (first === undefined) seen.set(text, r.line);
-      else r.errors.push({ column: key[0] as string, rule: 'unique', raw: text, message: `line ${r.line}: key ${key.join(', ')} = ${text} repeats line ${first}` });
-    }
-    yield r;
-  }
 }
 
 /** The staged column types of a contract's format (a replay stages what an ingest would). */
@@ -198,7 +169,7 @@ async function openReplay(deps: FileExtractDeps, contract: FileContract, dataset
       }
     }
   }
-  return { fields: specs, records: records(), conversions };
+  return { fields: specs, records: uniqueKeys(contract, records()), conversions };
 }
 
 /** A staged value as the quarantine kept it in JSON (bigints as text) → its lake value. */
