@@ -8,8 +8,8 @@ export const env = parseEnv(
     ...storeEnv.shape,
     ...schemasEnv.shape,
     ...runtimeEnv.shape,
-    /** Port of the webhook (`POST /events`) and of `/healthz`, `/readyz`. */
-    LAKE_INGEST_PORT: z.coerce.number().int().min(0).max(65_535).default(8090),
+    /** Port of the webhook (`POST /events`) and of `/healthz`, `/readyz`; default LAKE_HEALTH_PORT, else 8090. */
+    LAKE_INGEST_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
     /** Bearer token MinIO sends (`auth_token` of its webhook target); unset accepts any caller. */
     LAKE_INGEST_TOKEN: z.string().min(1).optional(),
     /** Polls the raw tier this often for stores without notifications; 0 turns polling off. */

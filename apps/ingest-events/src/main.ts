@@ -29,9 +29,10 @@ const server = createEventServer({
     }
   },
 });
-await new Promise<void>((resolve) => server.listen(env.LAKE_INGEST_PORT, '0.0.0.0', resolve));
+const port = env.LAKE_INGEST_PORT ?? env.LAKE_HEALTH_PORT ?? 8090;
+await new Promise<void>((resolve) => server.listen(port, '0.0.0.0', resolve));
 const address = server.address();
-log.info({ port: typeof address === 'object' && address ? address.port : env.LAKE_INGEST_PORT, polling: env.LAKE_INGEST_POLL_MS }, 'ingest-events listening');
+log.info({ port: typeof address === 'object' && address ? address.port : port, polling: env.LAKE_INGEST_POLL_MS }, 'ingest-events listening');
 
 const poller = env.LAKE_INGEST_POLL_MS > 0 ? new RawPoller(store, layout, contracts, (objects) => handle(objects, 'poll'), log) : undefined;
 poller?.start(env.LAKE_INGEST_POLL_MS);
