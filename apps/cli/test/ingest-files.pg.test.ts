@@ -1,6 +1,6 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getRun, listRuns, listVersions } from '@lake/catalog';
+import { getRun, listRuns, listVersions, stageResult } from '@lake/catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeHarness, REFERENCE_DIR } from './lake-harness.js';
 
@@ -136,6 +136,61 @@ describe('lake ingest, quarantine and replay, end to end (PostgreSQL, Redis, S3,
     expect(vcf.code, vcf.stdout + vcf.stderr).toBe(0);
     const [calls] = await query<{ n: number; samples: number }>(lake, 'SELECT count(*)::INT AS n, count(DISTINCT sample)::INT AS samples FROM genotype.calls_files');
     expect(calls?.n).toBeGreaterThan(0);
+  });
+
+  it('checks foreign keys against the referenced dataset\'s current version', async () => {
+    await writeFile(
+      join(schemas, 'phenotype', 'plot_germplasm_files.yaml'),
+      `dataset: { name: plot_germplasm_files, domain: phenotype, schema_version: 1.0.0 }
+source: { kind: file, format: delimited, key: [plot] }
+fields:
+  - { name: plot, type: string, nullable: false }
+  - { name: germplasm_name, type: string, nullable: false, synonyms: [germplasm, accession], references: { dataset: phenotype.brapi_germplasm_files, column: germplasm_name } }
+`,
+    );
+    const germplasm = await lake.cli(['ingest', join(EXAMPLES, 'BrAPI-Germplasm__POST_germplasm__Request.json'), '--dataset', 'phenotype.brapi_germplasm_files']);
+    expect(germplasm.code, germplasm.stdout + germplasm.stderr).toBe(0);
+    const dir = join(lake.tmp, 'plots');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'plots.csv'), 'plot,Accession\np1,A0000003\np2,Unknown Line\np3,\n');
+    const res = await lake.cli(['ingest', join(dir, 'plots.csv'), '--dataset', 'phenotype.plot_germplasm_files']);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain('1 rows loaded, 2 quarantined of 3');
+    const rows = JSON.parse((await lake.cli(['quarantine', 'phenotype.plot_germplasm_files', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.line, r.column, r.rule, r.raw_value])).toEqual([
+      [3, 'germplasm_name', 'foreign_key', 'Unknown Line'],
+      [4, 'germplasm_name', 'required', null],
+    ]);
+  });
+
+  it('mutated files end loaded + quarantined = read, or failed with a located reason', async () => {
+    const seed = await readFile(join(DATASETS, 'climate', 'pyet_10_example_meteo.csv'));
+    const text = seed.toString('utf8');
+    const mutants: Array<[string, Buffer]> = [
+      ['truncated.csv', seed.subarray(0, Math.floor(seed.length * 0.37))],
+      ['binary.csv', Buffer.concat([seed.subarray(0, 100), Buffer.from([0, 0, 0, 0xff, 0xfe]), seed.subarray(100)])],
+      ['semicolons.csv', Buffer.from(text.replaceAll(',', ';'))],
+      ['latin1.csv', Buffer.from(text, 'latin1')],
+      ['flipped.csv', Buffer.from(text.replace('2018-01-05,', '2018-01-05,,').replace('84,2.24', '8x4,2.24'))],
+    ];
+    const dir = join(lake.tmp, 'mutants');
+    await mkdir(dir, { recursive: true });
+    for (const [name, bytes] of mutants) {
+      await writeFile(join(dir, name), bytes);
+      const res = await lake.cli(['ingest', join(dir, name), '--dataset', 'climate.daily_weather_files']);
+      const runId = /run (run-[a-z0-9-]+)/.exec(res.stdout)?.[1] as string;
+      const run = await getRun(lake.catalog, runId);
+      if (run?.status === 'failed') {
+        expect(res.stdout, name).toMatch(new RegExp(`FAILED in \\w+: bijmantra-raw/climate/daily_weather_files/[^ ]+/${name.replace('.', '\\.')}: line \\d+`));
+        continue;
+      }
+      expect(run?.status, `${name}: ${res.stdout}`).toBe('committed');
+      const t = await stageResult<{ inputRows: number; loadedRows: number; quarantine: { rows: number } }>(lake.catalog, runId, 'transform');
+      const e = await stageResult<{ sourceRows: number }>(lake.catalog, runId, 'extract');
+      expect(t?.inputRows, name).toBe(e?.sourceRows);
+      expect((t?.loadedRows ?? 0) + (t?.quarantine.rows ?? 0), name).toBe(t?.inputRows);
+    }
+    for (const [app, child] of lake.workers) expect(child.exitCode, app).toBeNull();
   });
 
   it('fails an unreadable file with a located, permanent error; workers keep running', async () => {
