@@ -12,6 +12,9 @@ import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index
 import { extractFiles } from './file-source/file-extract.js';
 import { fingerprintQuery, sourceQuery, stagingType } from './source-query.js';
 
+/** Rows per staging row group of a file source. */
+const FILE_ROW_GROUP_ROWS = 8192;
+
 export interface ExtractDeps {
   catalog: Catalog;
   store: ObjectStore;
@@ -53,7 +56,9 @@ export function createExtractProcessor(deps: ExtractDeps) {
     const run = await getRun(deps.catalog, job.runId);
     if (isFileSource(contract)) {
       if (!run) throw new PermanentError(`run ${job.runId} is not in the catalog`);
-      const result = await extractFiles({ ...deps, brapiSchemas, rowGroupSize: deps.rowGroupSize ?? 65_536 }, job, ctx, contract, run);
+      // Memory follows the row-group size (README, Performance); files get small groups so a
+      // multi-gigabyte upload stays within a worker's budget.
+      const result = await extractFiles({ ...deps, brapiSchemas, rowGroupSize: deps.rowGroupSize ?? FILE_ROW_GROUP_ROWS }, job, ctx, contract, run);
       await setRunCounts(deps.catalog, job.runId, { source_rows: result.sourceRows });
       await finishStage(deps.catalog, job.runId, 'extract', result);
       return result;

@@ -27,7 +27,10 @@ type Mutation = (b: Uint8Array, r: () => number) => Uint8Array;
 const MUTATIONS: Record<string, Mutation> = {
   flip: (b, r) => {
     const out = b.slice();
-    for (let i = 0, n = 1 + Math.floor(r() * 8); i < n && out.length > 0; i++) out[Math.floor(r() * out.length)] ^= 1 << Math.floor(r() * 8);
+    for (let i = 0, n = 1 + Math.floor(r() * 8); i < n && out.length > 0; i++) {
+      const at = Math.floor(r() * out.length);
+      out[at] = (out[at] as number) ^ (1 << Math.floor(r() * 8));
+    }
     return out;
   },
   truncate: (b, r) => b.slice(0, Math.floor(r() * b.length)),

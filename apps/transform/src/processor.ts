@@ -56,7 +56,9 @@ export function createTransformProcessor(deps: TransformDeps) {
     const references = await loadReferences(deps, contract);
     const { domain, name } = parseDatasetId(job.dataset);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
-    const rowGroupSize = deps.rowGroupSize ?? 65_536;
+    // File datasets are written in small row groups: memory follows the row-group size, and an
+    // upload of any size must fit a worker's budget (README, Performance).
+    const rowGroupSize = deps.rowGroupSize ?? (isFileSource(registered) ? 8192 : 65_536);
     const meta = {
       'lake.dataset': job.dataset,
       'lake.version': String(job.version),
