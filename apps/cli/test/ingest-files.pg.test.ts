@@ -163,6 +163,33 @@ fields:
     ]);
   });
 
+  it('takes a bound BrAPI variable\'s scale as the field\'s rules: type, valid range, decimal places', async () => {
+    const vars = await lake.cli(['ingest', join(EXAMPLES, 'BrAPI-Phenotyping__POST_variables__Request.json'), '--dataset', 'phenotype.brapi_variables_files']);
+    expect(vars.code, vars.stdout + vars.stderr).toBe(0);
+    await writeFile(
+      join(schemas, 'phenotype', 'plant_height_files.yaml'),
+      `dataset: { name: plant_height_files, domain: phenotype, schema_version: 1.0.0 }
+source: { kind: file, format: delimited, key: [plot], variables: phenotype.brapi_variables_files }
+fields:
+  - { name: plot, type: string, nullable: false }
+  - { name: height, type: string, observation_variable: Variable Name, synonyms: [Variable Name] }
+`,
+    );
+    const dir = join(lake.tmp, 'heights');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'heights.csv'), 'plot,Variable Name\np1,12.25\np2,1.5\np3,3.141\np4,tall\n');
+    const res = await lake.cli(['ingest', join(dir, 'heights.csv'), '--dataset', 'phenotype.plant_height_files']);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain('1 rows loaded, 3 quarantined of 4');
+    const rows = JSON.parse((await lake.cli(['quarantine', 'phenotype.plant_height_files', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    // The example variable is Numerical, 2 decimal places, valid from 2 to 9999.
+    expect(rows.map((r) => [r.line, r.column, r.rule, r.raw_value])).toEqual([
+      [3, 'height', 'scale_range', '1.5'],
+      [4, 'height', 'scale_decimals', '3.141'],
+      [5, 'height', 'scale_type', 'tall'],
+    ]);
+  });
+
   it('mutated files end loaded + quarantined = read, or failed with a located reason', async () => {
     const seed = await readFile(join(DATASETS, 'climate', 'pyet_10_example_meteo.csv'));
     const text = seed.toString('utf8');
@@ -177,7 +204,10 @@ fields:
     await mkdir(dir, { recursive: true });
     for (const [name, bytes] of mutants) {
       await writeFile(join(dir, name), bytes);
-      const res = await lake.cli(['ingest', join(dir, name), '--dataset', 'climate.daily_weather_files']);
+      const res = await lake.cli(['ingest', join(dir, name), '--dataset', 'climate.daily_weather_files'], 120_000).catch((err: Error) => {
+        const tail = (app: 'scheduler' | 'extract' | 'transform') => (lake.logs.get(app) ?? []).join('').slice(-3000);
+        throw new Error(`${err.message}\nscheduler:\n${tail('scheduler')}\nextract:\n${tail('extract')}\ntransform:\n${tail('transform')}`);
+      });
       const runId = /run (run-[a-z0-9-]+)/.exec(res.stdout)?.[1] as string;
       const run = await getRun(lake.catalog, runId);
       if (run?.status === 'failed') {

@@ -49,6 +49,18 @@ interface ScaleRule {
   categories?: Set<string>;
 }
 
+/** The scale of the BrAPI observation variable a field is bound to (`FieldContract.observation_variable`). */
+export interface BoundScale {
+  variable: string;
+  /** BrAPI scale dataType: Code, Date, Duration, Nominal, Numerical, Ordinal, Text. */
+  dataType: string | null;
+  decimalPlaces: number | null;
+  min?: number;
+  max?: number;
+  /** Category values (Nominal, Ordinal). */
+  categories?: Set<string>;
+}
+
 const FAILED = Symbol('failed');
 type Coerced = LakeValue | typeof FAILED;
 
@@ -196,11 +208,14 @@ export class RowValidator {
   /**
    * @param references values of each foreign-key field's referenced column (`FieldContract.references`),
    *   as text; a non-null value outside the set breaks `foreign_key`.
+   * @param scales the bound variable's scale of each field with `observation_variable`: its
+   *   dataType, valid range, decimal places and categories are the field's rules too.
    */
   constructor(
     contract: DatasetContract,
     readonly stagingColumns: ColumnSpec[],
     references: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    private readonly scales: ReadonlyMap<string, BoundScale> = new Map(),
   ) {
     this.errorsColumn = stagingColumns.some((c) => c.name === FILE_STAGING.errors);
     this.references = contract.fields.flatMap((f) => {
@@ -324,6 +339,36 @@ export class RowValidator {
         }
       }
     }
+    const bound = this.scales.get(field.name);
+    if (bound) {
+      const violation = boundScaleViolation(field.name, bound, value, rawText(raw), num);
+      if (violation) return { violation };
+    }
     return value;
   }
+}
+
+const NUMERIC_TEXT = /^[+-]?(?:\d+(?:\.(\d*))?|\.(\d+))(?:[eE][+-]?\d+)?$/;
+
+/** The first rule of a bound variable's scale the value breaks, if any. */
+function boundScaleViolation(column: string, scale: BoundScale, value: LakeValue, raw: string | null, num: number | undefined): Violation | undefined {
+  const of = `variable ${scale.variable}`;
+  const type = scale.dataType?.toLowerCase();
+  if (type === 'numerical') {
+    const text = typeof value === 'string' ? value.trim() : raw?.trim() ?? '';
+    const m = NUMERIC_TEXT.exec(text);
+    const n = num ?? (m ? Number(text) : undefined);
+    if (n === undefined || !Number.isFinite(n)) return { column, rule: 'scale_type', raw, message: `"${raw}" is not a number, as the Numerical scale of ${of} needs` };
+    if ((scale.min !== undefined && n < scale.min) || (scale.max !== undefined && n > scale.max)) {
+      return { column, rule: 'scale_range', raw, message: `${n} is outside the valid range [${scale.min ?? '-∞'}, ${scale.max ?? '∞'}] of ${of}` };
+    }
+    const decimals = (m?.[1] ?? m?.[2] ?? '').length;
+    if (scale.decimalPlaces !== null && m && decimals > scale.decimalPlaces) {
+      return { column, rule: 'scale_decimals', raw, message: `"${text}" has ${decimals} decimal places; the scale of ${of} allows ${scale.decimalPlaces}` };
+    }
+  }
+  if ((type === 'nominal' || type === 'ordinal') && scale.categories && !scale.categories.has(String(value))) {
+    return { column, rule: 'scale_category', raw, message: `"${String(value)}" is not a category of ${of} (${[...scale.categories].slice(0, 10).join(', ')})` };
+  }
+  return undefined;
 }

@@ -77,6 +77,8 @@ export interface FileSourceContract {
   /** Accepted file name extensions (lowercase, with the dot). */
   extensions: string[];
   brapi_entity?: string;
+  /** Dataset of BrAPI observation variables that fields' `observation_variable` bind to. */
+  variables?: string;
   key: string[];
   /** Repeats of `key` within one file are quarantined (rule `unique`). */
   unique: boolean;
@@ -209,6 +211,7 @@ function checkFileSemantics(c: DatasetContract, problems: string[]): void {
     if (f.timezone !== undefined && !isTimeZone(f.timezone)) problems.push(`/fields/${i} timezone "${f.timezone}" is neither an IANA zone nor ±HH:MM`);
     if (f.cell && f.type !== 'string') problems.push(`/fields/${i} a ${f.cell} cell part is a string, not ${f.type}`);
     if (f.references && f.references.dataset === datasetId(c)) problems.push(`/fields/${i} references its own dataset`);
+    if (f.observation_variable && !src.variables) problems.push(`/fields/${i} binds observation variable "${f.observation_variable}" but /source/variables names no variables dataset`);
   });
   // Fields sharing a column must agree on its unit (one conversion per column).
   const unitOf = new Map<string, string | undefined>();

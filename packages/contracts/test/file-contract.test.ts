@@ -44,7 +44,8 @@ describe('file source contracts', () => {
         base(
           '{ kind: file, format: brapi, key: [nope], timezone: Mars/Olympus }',
           `  - { name: v, type: int32, cell: trait_name }
-  - { name: w, type: string, cast_by: x, when: [Numerical] }`,
+  - { name: w, type: string, cast_by: x, when: [Numerical] }
+  - { name: h, type: float64, observation_variable: PH_cm }`,
         ),
         'bad.yaml',
       );
@@ -54,6 +55,7 @@ describe('file source contracts', () => {
     expect(bad).toThrow(/timezone "Mars\/Olympus"/);
     expect(bad).toThrow(/fields\/0 a trait_name cell part is a string/);
     expect(bad).toThrow(/fields\/1 cast_by and scale read PostgreSQL/);
+    expect(bad).toThrow(/fields\/2 binds observation variable "PH_cm" but \/source\/variables names no variables dataset/);
   });
 
   it('keeps file-only properties out of PostgreSQL contracts', () => {

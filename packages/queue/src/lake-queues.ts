@@ -58,11 +58,12 @@ export class LakeQueues {
 
   /** Sends a trigger and waits for the scheduler to answer with the run it started or joined. */
   async triggerAndWait(payload: TriggerPayload, timeoutMs = 180_000): Promise<TriggerResult> {
-    const job = await this.trigger(payload);
+    // Listen before adding: a scheduler that answers at once must not finish unheard.
     if (!this.events) {
       this.events = new QueueEvents(jobCatalog.scheduler.name, { connection: redisOptions(this.config), prefix: this.prefix });
       await this.events.waitUntilReady();
     }
+    const job = await this.trigger(payload);
     const value = await job.waitUntilFinished(this.events, timeoutMs);
     return triggerResult.parse(value);
   }
