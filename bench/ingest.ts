@@ -34,6 +34,8 @@ const SIZE_MB = num('BENCH_INGEST_MB', 64);
 const REPS = num('BENCH_LATENCY_REPS', 20);
 const LATENCY_ROWS = num('BENCH_LATENCY_ROWS', 10_000);
 const DATASET = 'phenotype.bench_plot_heights';
+/** Node flags for the workers only, space-separated (say `--max-old-space-size=128`). */
+const workerNodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 /** The contract the generated files follow: units in a header, `-0500` offsets, comma decimals in one column's text. */
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
   await mkdir(logDir, { recursive: true });
   let pool: WorkerPool | undefined;
   try {
-    pool = await WorkerPool.start({ repoRoot, env, logDir, nodeArgs: [], apps: [...WORKER_APPS, 'ingest-events'] });
+    pool = await WorkerPool.start({ repoRoot, env, logDir, nodeArgs: workerNodeArgs, apps: [...WORKER_APPS, 'ingest-events'] });
     await catalog.migrate();
     pool.startSampling();
 
@@ -195,7 +197,7 @@ async function main(): Promise<void> {
     pool = undefined;
     const report = {
       startedAt: new Date().toISOString(),
-      command: `BENCH_INGEST_MB=${SIZE_MB} BENCH_LATENCY_REPS=${REPS} BENCH_LATENCY_ROWS=${LATENCY_ROWS} pnpm bench:ingest`,
+      command: `${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}BENCH_INGEST_MB=${SIZE_MB} BENCH_LATENCY_REPS=${REPS} BENCH_LATENCY_ROWS=${LATENCY_ROWS} pnpm bench:ingest`,
       large: { megabytes: bytes / 2 ** 20, rows, seconds, rowsPerSecond: rows / seconds, loaded, quarantined },
       latency: { reps: REPS, rows: LATENCY_ROWS, medianMs: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), allMs: latencies.map(Math.round) },
       workers: workers.map((w) => ({ app: w.app, idleRssMb: Math.round(w.idleRssMb), peakRssMb: Math.round(w.peakRssMb), withinBudget: w.peakRssMb <= 256 })),

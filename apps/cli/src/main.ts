@@ -31,7 +31,7 @@ usage:
   lake diff <dataset> <vA> <vB> [--format table|json]
                                                  rows added, removed and changed between two versions, per partition
   lake gc [--dry-run]                            delete objects no committed version references
-  lake workers [--only a,b]                      run the five workers locally
+  lake workers [--only a,b]                      run the five workers locally (--only ...,ingest-events adds the webhook)
 
 Datasets are named <domain>.<dataset>, e.g. phenotype.observations. Configuration comes from the
 environment (POSTGRES_*, REDIS_*, MINIO_*, LAKE_*); see the README.`;

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WORKER_APPS = ['scheduler', 'extract', 'transform', 'load', 'catalog'] as const;
+/** Started only when asked for (`--only ...,ingest-events`): the webhook for bucket notifications. */
+export const OPTIONAL_APPS = ['ingest-events'] as const;
 
 /** The monorepo's `apps/` folder, found from this file (the CLI runs from source). */
 export function appsDir(): string {
@@ -17,7 +19,7 @@ export function appsDir(): string {
 }
 
 /** Starts one worker app as a child process with the given environment. */
-export function spawnWorker(app: (typeof WORKER_APPS)[number], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
+export function spawnWorker(app: (typeof WORKER_APPS)[number] | (typeof OPTIONAL_APPS)[number], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
   const main = join(appsDir(), app, 'src', 'main.ts');
   return spawn(process.execPath, ['--import', 'tsx', main], { env, stdio: ['ignore', stdio, stdio], cwd: process.cwd() });
 }
@@ -27,7 +29,7 @@ export function spawnWorker(app: (typeof WORKER_APPS)[number], env: NodeJS.Proce
  * is its own deployment), until SIGINT/SIGTERM, which they receive for a graceful stop.
  */
 export async function workersCommand(opts: { only?: string[] }): Promise<number> {
-  const apps = WORKER_APPS.filter((a) => !opts.only || opts.only.includes(a));
+  const apps = [...WORKER_APPS, ...OPTIONAL_APPS].filter((a) => (opts.only ? opts.only.includes(a) : (WORKER_APPS as readonly string[]).includes(a)));
   const children = apps.map((app) => ({ app, child: spawnWorker(app, process.env) }));
   console.error(`started ${apps.join(', ')} (Ctrl-C stops them gracefully)`);
   const stop = (signal: NodeJS.Signals) => {
