@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const WORKER_APPS = ['scheduler', 'extract', 'transform', 'load', 'catalog'] as const;
-export type WorkerApp = (typeof WORKER_APPS)[number];
+export type WorkerApp = (typeof WORKER_APPS)[number] | 'ingest-events';
 
 /** What one worker process used over its life, read from /proc just before it was stopped. */
 export interface WorkerUsage {
@@ -118,9 +118,9 @@ export class WorkerPool {
    * until each answers `/readyz`, so a timed run does not include process start-up.
    * Each worker's stdout and stderr go to `<logDir>/<app>.log`.
    */
-  static async start(opts: { repoRoot: string; env: NodeJS.ProcessEnv; logDir: string; nodeArgs: string[] }): Promise<WorkerPool> {
+  static async start(opts: { repoRoot: string; env: NodeJS.ProcessEnv; logDir: string; nodeArgs: string[]; apps?: readonly WorkerApp[] }): Promise<WorkerPool> {
     const running: Running[] = [];
-    for (const app of WORKER_APPS) {
+    for (const app of opts.apps ?? WORKER_APPS) {
       const port = await freePort();
       const log = openSync(join(opts.logDir, `${app}.log`), 'w');
       const child = spawn(process.execPath, [...WORKER_NODE_ARGS, ...opts.nodeArgs, join('apps', app, 'dist', 'main.js')], {
@@ -144,6 +144,13 @@ export class WorkerPool {
     }
     for (const r of running) r.idleRssMb = rssMb(r.pid, 'VmRSS');
     return pool;
+  }
+
+  /** The health (and, for ingest-events, webhook) port of an app. */
+  port(app: WorkerApp): number {
+    const r = this.running.find((x) => x.app === app);
+    if (!r) throw new Error(`${app} is not in the pool`);
+    return r.port;
   }
 
   /** Why the pool is broken (a worker died), or undefined while every worker runs. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const ALL = ['scheduler', 'extract', 'transform', 'load', 'catalog'];
+const ALL = ['scheduler', 'extract', 'transform', 'load', 'catalog', 'ingest-events'];
 const apps = process.argv.length > 2 ? process.argv.slice(2) : ALL;
 
 /** Leaves third-party imports external, as absolute paths resolved from the importing file. */

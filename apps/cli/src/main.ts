@@ -3,6 +3,8 @@ import { CliContext } from './context.js';
 import { env } from './env.js';
 import { diffCommand } from './commands/diff.js';
 import { gcCommand } from './commands/gc.js';
+import { ingestCommand, replayCommand } from './commands/ingest.js';
+import { quarantineCommand } from './commands/quarantine.js';
 import { datasetsCommand, runsCommand, showCommand, versionsCommand } from './commands/inspect.js';
 import { queryCommand } from './commands/query.js';
 import { datasetId, loadContracts } from '@lake/contracts';
@@ -19,6 +21,11 @@ usage:
   lake backfill <dataset> [--from A] [--to B] [--field F] [--partition f=v[,f=v]]...
                                                  re-extract a range of partitions (default field: the
                                                  time partition) or named ones, changed or not
+  lake ingest <file|dir> --dataset <domain>/<dataset> [--no-follow] [--timeout SECONDS]
+                                                 upload files to the raw tier and ingest them as one new version
+  lake quarantine <dataset> [--format table|json] [--max-rows N]
+                                                 the current version's rejected rows: file, line, column, rule, raw value
+  lake replay <dataset> [--no-follow]            re-run the quarantined rows after a contract or mapping fix
   lake datasets                                  datasets and their current versions
   lake versions <dataset>                        committed versions of a dataset
   lake runs [dataset]                            run history
@@ -28,7 +35,7 @@ usage:
   lake diff <dataset> <vA> <vB> [--format table|json]
                                                  rows added, removed and changed between two versions, per partition
   lake gc [--dry-run]                            delete objects no committed version references
-  lake workers [--only a,b]                      run the five workers locally
+  lake workers [--only a,b]                      run the five workers locally (--only ...,ingest-events adds the webhook)
 
 Datasets are named <domain>.<dataset>, e.g. phenotype.observations. Configuration comes from the
 environment (POSTGRES_*, REDIS_*, MINIO_*, LAKE_*); see the README.`;
@@ -55,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       to: { type: 'string' },
       field: { type: 'string' },
       partition: { type: 'string', multiple: true },
+      dataset: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -106,6 +114,14 @@ async function main(argv: string[]): Promise<number> {
           ...(values.key ? { key: values.key } : {}),
         });
       }
+      case 'ingest': {
+        if (!values.dataset) throw new UsageError('lake ingest needs --dataset <domain>/<dataset>');
+        return await ingestCommand(ctx, need('a file or directory'), { dataset: values.dataset, follow: !values['no-follow'], timeoutMs: int('timeout', values.timeout, 3600) * 1000 });
+      }
+      case 'quarantine':
+        return await quarantineCommand(ctx, need('a dataset'), { format: values.format === 'json' ? 'json' : 'table', maxRows: int('max-rows', values['max-rows'], 200) });
+      case 'replay':
+        return await replayCommand(ctx, need('a dataset'), { follow: !values['no-follow'], timeoutMs: int('timeout', values.timeout, 3600) * 1000 });
       case 'datasets':
         return await datasetsCommand(ctx);
       case 'versions':

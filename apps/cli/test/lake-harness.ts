@@ -10,8 +10,10 @@ import { type TestDatabase, createTestDatabase, pgAdminUrl, uniqueName } from '@
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
 const CLI = join(repo, 'apps/cli/src/main.ts');
+/** The shared reference tree (BrAPI documents, researcher files), read-only. */
+export const REFERENCE_DIR = process.env.LAKE_REFERENCE_DIR ?? resolve(repo, '../shared/reference');
 
-export type WorkerApp = 'scheduler' | 'extract' | 'transform' | 'load' | 'catalog';
+export type WorkerApp = 'scheduler' | 'extract' | 'transform' | 'load' | 'catalog' | 'ingest-events';
 export const WORKER_APPS: WorkerApp[] = ['scheduler', 'extract', 'transform', 'load', 'catalog'];
 
 /**
@@ -41,6 +43,7 @@ export class LakeHarness {
       LAKE_CACHE_DIR: join(tmp, 'cache'),
       LAKE_TMP_DIR: join(tmp, 'work'),
       LAKE_LOCK_DURATION_MS: '5000',
+      LAKE_BRAPI_OPENAPI: join(REFERENCE_DIR, 'brapi', 'brapi_openapi_2_1.json'),
       LOG_LEVEL: 'info',
     };
   }
@@ -86,6 +89,14 @@ export class LakeHarness {
     child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
     this.workers.set(app, child);
     return child;
+  }
+
+  /** Starts the webhook service on a free port; resolves with its base URL once it listens. */
+  async startIngestEvents(extraEnv: Record<string, string> = {}): Promise<string> {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    this.startWorker('ingest-events', { LAKE_INGEST_PORT: String(port), ...extraEnv });
+    await this.waitForLog('ingest-events', 'ingest-events listening', 60_000);
+    return `http://127.0.0.1:${port}`;
   }
 
   startAll(extraEnv: Partial<Record<WorkerApp, Record<string, string>>> = {}): void {

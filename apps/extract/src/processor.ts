@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
-import { type ColumnSpec, type DatasetContract, type ExtractResult, PermanentError, type PartitionFingerprint, type PayloadOf, type StagedFile, parseDatasetId } from '@lake/contracts';
+import { type BrapiSchemas, loadBrapiSchemas } from '@lake/brapi';
+import { type ColumnSpec, type DatasetContract, type ExtractResult, type PartitionFingerprint, type PayloadOf, PermanentError, type StagedFile, isFileSource, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
 import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
@@ -9,7 +10,11 @@ import type { ObjectKey, ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
 import { backfillMatcher } from './backfill.js';
+import { extractFiles } from './file-source/file-extract.js';
 import { type InsertOnlyBase, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
+
+/** Rows per staging row group of a file source. */
+const FILE_ROW_GROUP_ROWS = 8192;
 
 export interface ExtractDeps {
   catalog: Catalog;
@@ -37,6 +42,8 @@ export interface ExtractDeps {
    * @defaultValue 65536
    */
   fileRows?: number;
+  /** The BrAPI 2.1 OpenAPI document, for contracts of BrAPI JSON files. */
+  brapiOpenApiPath?: string;
 }
 
 /**
@@ -48,6 +55,12 @@ export interface ExtractDeps {
  * another attempt already reported; what a dead attempt leaves behind is garbage for `gc`.
  */
 export function createExtractProcessor(deps: ExtractDeps) {
+  let brapi: Promise<BrapiSchemas> | undefined;
+  const brapiSchemas = () => {
+    if (!deps.brapiOpenApiPath) return Promise.reject(new PermanentError('BrAPI files need LAKE_BRAPI_OPENAPI (the BrAPI 2.1 OpenAPI document) set for the extract worker'));
+    brapi ??= loadBrapiSchemas(deps.brapiOpenApiPath);
+    return brapi;
+  };
   return async (job: PayloadOf<'extract'>, ctx: StageContext): Promise<ExtractResult> => {
     const done = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
     if (done) return done;
@@ -59,6 +72,15 @@ export function createExtractProcessor(deps: ExtractDeps) {
     // Incremental when the current version was written under this contract and no full refresh
     // was asked for: only partitions whose fingerprint changed are extracted again.
     const run = await getRun(deps.catalog, job.runId);
+    if (isFileSource(contract)) {
+      if (!run) throw new PermanentError(`run ${job.runId} is not in the catalog`);
+      // Memory follows the row-group size (README, Performance); files get small groups so a
+      // multi-gigabyte upload stays within a worker's budget.
+      const result = await extractFiles({ ...deps, brapiSchemas, rowGroupSize: deps.rowGroupSize ?? FILE_ROW_GROUP_ROWS }, job, ctx, contract, run);
+      await setRunCounts(deps.catalog, job.runId, { source_rows: result.sourceRows });
+      await finishStage(deps.catalog, job.runId, 'extract', result);
+      return result;
+    }
     const base = run?.full_refresh ? undefined : await incrementalBase(deps.catalog, job.dataset, job.contractHash);
     // A backfill re-extracts the partitions it names even when their fingerprints did not change.
     const forced = backfillMatcher(contract, run?.backfill);
@@ -187,6 +209,8 @@ export function createExtractProcessor(deps: ExtractDeps) {
         partitions,
         changed,
         appended,
+        baseFiles: 'unchanged-partitions',
+        conversions: [],
       };
       await setRunCounts(deps.catalog, job.runId, { source_rows: sourceRows });
       await finishStage(deps.catalog, job.runId, 'extract', result);

@@ -6,8 +6,9 @@ import {
   type PayloadOf,
   PermanentError,
   type TransformResult,
+  isFileSource,
 } from '@lake/contracts';
-import { outputDataset, runEvent, sourceDataset } from '@lake/lineage';
+import { fileDatasets, outputDataset, runEvent, sourceDataset } from '@lake/lineage';
 import type { Logger } from '@lake/logging';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
@@ -59,12 +60,13 @@ export function createLoadProcessor(deps: LoadDeps) {
       runId: job.runId,
       dataset: job.dataset,
       snapshot: extracted.snapshot,
-      inputs: [sourceDataset(contract, deps.sourceNamespace)],
+      inputs: isFileSource(contract) ? fileDatasets(extracted.changed, deps.storeNamespace) : [sourceDataset(contract, deps.sourceNamespace)],
       outputs: [
         outputDataset(contract, deps.storeNamespace, deps.sourceNamespace, {
           version: job.version,
           files,
           quarantine: { rows: transformed.quarantine.rows, byRule: transformed.quarantineByRule },
+          conversions: extracted.conversions,
         }),
       ],
     });
@@ -101,6 +103,21 @@ export function createLoadProcessor(deps: LoadDeps) {
  */
 async function withReusedPartitions(catalog: Catalog, dataset: string, extracted: ExtractResult, transformed: TransformResult) {
   if (extracted.mode === 'full' || extracted.baseVersion === null) return { files: transformed.files, quarantineFiles: transformed.quarantine.files };
+  if (extracted.baseFiles !== 'unchanged-partitions') {
+    // Files append to the base version; a replay re-ran every quarantined row, so its quarantine is new.
+    const all = async (ds: string) =>
+      (await versionFiles(catalog, ds, extracted.baseVersion as number)).map((f) => ({
+        object: { bucket: f.bucket, path: f.path },
+        partition: f.partition,
+        rows: Number(f.row_count),
+        bytes: Number(f.byte_size),
+        columnStats: f.column_stats as DataFile['columnStats'],
+      }));
+    return {
+      files: [...(await all(dataset)), ...transformed.files],
+      quarantineFiles: [...(extracted.baseFiles === 'all' ? await all(`${dataset}_quarantine`) : []), ...transformed.quarantine.files],
+    };
+  }
   const changed = new Set(extracted.changed);
   const appended = new Set(extracted.appended ?? []);
   const current = new Set(extracted.partitions.map((p) => p.key));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Catalog, registerContract, startRun } from '@lake/catalog';
-import { PermanentError, type PayloadOf, type TriggerResult, loadContract, parseDatasetId } from '@lake/contracts';
+import { PermanentError, type PayloadOf, type TriggerResult, isFileSource, loadContract, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
 import type { LakeQueues, StageContext } from '@lake/queue';
 
@@ -24,6 +24,14 @@ export function createSchedulerProcessor(deps: SchedulerDeps) {
     const contract = await loadContract(path).catch((err: Error) => {
       throw new PermanentError(`no usable contract for ${payload.dataset} at ${path}: ${err.message}`);
     });
+    const fileRun = payload.inputs !== undefined || payload.replay === true;
+    if (isFileSource(contract) !== fileRun) {
+      throw new PermanentError(
+        isFileSource(contract)
+          ? `${payload.dataset} is read from files: ingest files with \`lake ingest\` or replay its quarantine with \`lake replay\``
+          : `${payload.dataset} is read from PostgreSQL; files and replays apply to file datasets only`,
+      );
+    }
     const registered = await registerContract(deps.catalog, contract, { allowBreaking: payload.allowBreaking });
     if (registered.change.kind !== 'none') deps.log.info({ dataset: payload.dataset, change: registered.change }, 'contract changed');
     // A cron tick's identity is its job: each tick is one trigger.

@@ -7,9 +7,13 @@ import {
   type ColumnBatch,
   type ColumnSpec,
   type ExtractResult,
+  type LakeValue,
+  PermanentError,
   type PayloadOf,
   type TransformResult,
+  type DatasetContract,
   contractToYaml,
+  isFileSource,
   outputColumns,
   parseDatasetId,
 } from '@lake/contracts';
@@ -17,10 +21,11 @@ import type { Logger } from '@lake/logging';
 import { fileSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
+import { resolveVersion, versionFiles } from '@lake/catalog';
 import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
-import { RowValidator } from './row-validator.js';
+import { type BoundScale, RowValidator } from './row-validator.js';
 
 export interface TransformDeps {
   catalog: Catalog;
@@ -47,10 +52,16 @@ export function createTransformProcessor(deps: TransformDeps) {
     const extracted = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
     if (!extracted) throw new Error(`run ${job.runId} has no finished extract to transform`);
     await beginStage(deps.catalog, job.runId, 'transform');
-    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
+    const registered = await getContract(deps.catalog, job.dataset, job.contractHash);
+    // A file source stages one column per field, named after the field.
+    const contract = isFileSource(registered) ? { ...registered, fields: registered.fields.map((f) => ({ ...f, source: f.name })) } : registered;
+    const references = await loadReferences(deps, contract);
+    const scales = await loadScales(deps, contract);
     const { domain, name } = parseDatasetId(job.dataset);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
-    const rowGroupSize = deps.rowGroupSize ?? 65_536;
+    // File datasets are written in small row groups: memory follows the row-group size, and an
+    // upload of any size must fit a worker's budget (README, Performance).
+    const rowGroupSize = deps.rowGroupSize ?? (isFileSource(registered) ? 8192 : 65_536);
     const meta = {
       'lake.dataset': job.dataset,
       'lake.version': String(job.version),
@@ -88,7 +99,7 @@ export function createTransformProcessor(deps: TransformDeps) {
           const source = await fileSource(local);
           const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
           if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
-          const validator = new RowValidator(contract, stagingSpecs);
+          const validator = new RowValidator(contract, stagingSpecs, references, scales);
           let row = 0;
           for await (const batch of readParquetBatches(source, { batchRows: deps.batchRows ?? 8192 })) {
             const { valid, rejected } = validator.validate(batch, row);
@@ -148,4 +159,81 @@ export function createTransformProcessor(deps: TransformDeps) {
       throw err;
     }
   };
+}
+
+/** Reads some columns of a dataset's current version, batch by batch; fails the run when it has none. */
+async function* currentColumns(deps: TransformDeps, dataset: string, columns: string[], why: string): AsyncGenerator<Record<string, LakeValue[]>> {
+  const version = await resolveVersion(deps.catalog, dataset, { kind: 'current' });
+  if (!version) throw new PermanentError(`${why}: ${dataset} has no committed version`);
+  for (const file of await versionFiles(deps.catalog, dataset, version.version)) {
+    const local = join(deps.tmpDir, `transform-read-${dataset}-${version.version}-${file.path.replaceAll('/', '_')}`);
+    await pipeline(await deps.store.get(deps.layout.parseKey(`${file.bucket}/${file.path}`)), createWriteStream(local));
+    try {
+      for await (const batch of readParquetBatches(await fileSource(local), { columns })) yield batch.columns;
+    } finally {
+      await rm(local, { force: true });
+    }
+  }
+}
+
+/**
+ * The values of every foreign-key field's referenced column, from the referenced dataset's
+ * current version. A reference to a dataset with no committed version fails the run: every row
+ * would be quarantined for a reason that is not the row's.
+ */
+async function loadReferences(deps: TransformDeps, contract: DatasetContract): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  const cache = new Map<string, Set<string>>();
+  for (const f of contract.fields) {
+    if (!f.references) continue;
+    const id = `${f.references.dataset}.${f.references.column}`;
+    let values = cache.get(id);
+    if (!values) {
+      values = new Set<string>();
+      for await (const cols of currentColumns(deps, f.references.dataset, [f.references.column], `field ${f.name} references it`)) {
+        for (const v of cols[f.references.column] ?? []) if (v !== null && v !== undefined) values.add(typeof v === 'bigint' ? v.toString() : String(v));
+      }
+      cache.set(id, values);
+    }
+    out.set(f.name, values);
+  }
+  return out;
+}
+
+/**
+ * The scale of each field bound to a BrAPI observation variable (by its DbId or name), from the
+ * current version of the contract's variables dataset. A variable that is not there fails the run.
+ */
+async function loadScales(deps: TransformDeps, contract: DatasetContract): Promise<Map<string, BoundScale>> {
+  const bound = contract.fields.filter((f) => f.observation_variable);
+  const out = new Map<string, BoundScale>();
+  if (bound.length === 0 || contract.source.kind !== 'file' || !contract.source.variables) return out;
+  const cols = ['observation_variable_db_id', 'observation_variable_name', 'scale_data_type', 'scale_decimal_places', 'scale_minimum_value', 'scale_maximum_value', 'scale_categories'];
+  const wanted = new Set(bound.map((f) => f.observation_variable as string));
+  const found = new Map<string, BoundScale>();
+  for await (const c of currentColumns(deps, contract.source.variables, cols, 'fields bind observation variables')) {
+    const n = (c.observation_variable_name ?? []).length;
+    for (let i = 0; i < n; i++) {
+      const ids = [c.observation_variable_db_id?.[i], c.observation_variable_name?.[i]].filter((x): x is string => typeof x === 'string' && wanted.has(x));
+      if (ids.length === 0) continue;
+      const num = (v: LakeValue | undefined) => (v === null || v === undefined || String(v).trim() === '' || !Number.isFinite(Number(v)) ? undefined : Number(v));
+      const scale: BoundScale = { variable: ids[0] as string, dataType: (c.scale_data_type?.[i] as string | null) ?? null, decimalPlaces: num(c.scale_decimal_places?.[i]) ?? null };
+      const min = num(c.scale_minimum_value?.[i]);
+      const max = num(c.scale_maximum_value?.[i]);
+      if (min !== undefined) scale.min = min;
+      if (max !== undefined) scale.max = max;
+      const cats = c.scale_categories?.[i];
+      if (typeof cats === 'string') {
+        const list = JSON.parse(cats) as Array<{ value?: string; label?: string }>;
+        if (Array.isArray(list) && list.length > 0) scale.categories = new Set(list.map((x) => String(x.value ?? x.label)));
+      }
+      for (const id of ids) found.set(id, scale);
+    }
+  }
+  for (const f of bound) {
+    const scale = found.get(f.observation_variable as string);
+    if (!scale) throw new PermanentError(`field ${f.name} is bound to observation variable "${f.observation_variable}", which ${contract.source.variables} does not hold`);
+    out.set(f.name, scale);
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ export function quarantineBatch(
     const first = r.violations[0];
     (c.run_id as LakeValue[])[i] = ctx.runId;
     (c.source_table as LakeValue[])[i] = ctx.sourceTable;
-    (c.source_file as LakeValue[])[i] = ctx.sourceFile;
+    (c.source_file as LakeValue[])[i] = r.file ?? ctx.sourceFile;
     (c.row_number as LakeValue[])[i] = BigInt(r.row);
     (c.row_key as LakeValue[])[i] = jsonText(Object.fromEntries(ctx.key.map((k) => [k, r.staged[k] ?? null])));
     (c.column_name as LakeValue[])[i] = first?.column ?? '';

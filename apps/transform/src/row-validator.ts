@@ -1,4 +1,5 @@
 import {
+  FILE_STAGING,
   type ColumnBatch,
   type ColumnSpec,
   type DatasetContract,
@@ -21,14 +22,17 @@ import {
 /** One broken rule on one column of one row. */
 export interface Violation {
   column: string;
-  rule: 'required' | 'type' | 'cast' | 'range' | 'category' | 'pattern' | 'scale_range' | 'scale_category';
+  /** A contract rule, `foreign_key`, or the rule a file reader found (`invalid-number`, `ragged-row`, ...). */
+  rule: 'required' | 'type' | 'cast' | 'range' | 'category' | 'pattern' | 'scale_range' | 'scale_category' | 'foreign_key' | (string & {});
   raw: string | null;
   message: string;
 }
 
 export interface RejectedRow {
-  /** 0-based position of the row in its staging file. */
+  /** 0-based position of the row in its staging file, or its 1-based line in the source file. */
   row: number;
+  /** The source file of the row, when it came from one. */
+  file?: string;
   violations: Violation[];
   /** The staged row as received, so nothing is lost. */
   staged: Record<string, LakeValue>;
@@ -42,6 +46,18 @@ export interface ValidatedBatch {
 interface ScaleRule {
   min?: number;
   max?: number;
+  categories?: Set<string>;
+}
+
+/** The scale of the BrAPI observation variable a field is bound to (`FieldContract.observation_variable`). */
+export interface BoundScale {
+  variable: string;
+  /** BrAPI scale dataType: Code, Date, Duration, Nominal, Numerical, Ordinal, Text. */
+  dataType: string | null;
+  decimalPlaces: number | null;
+  min?: number;
+  max?: number;
+  /** Category values (Nominal, Ordinal). */
   categories?: Set<string>;
 }
 
@@ -187,10 +203,26 @@ export class RowValidator {
   private readonly fields: Array<{ f: FieldContract; type: ParsedLakeType; when?: Set<string>; pattern?: RegExp; categories?: Set<string> }>;
   private readonly scaleCache = new Map<string, ScaleRule>();
 
+  private readonly errorsColumn: boolean;
+  private readonly references: Array<{ field: string; values: ReadonlySet<string>; dataset: string; column: string }>;
+
+  /**
+   * @param references values of each foreign-key field's referenced column (`FieldContract.references`),
+   *   as text; a non-null value outside the set breaks `foreign_key`.
+   * @param scales the bound variable's scale of each field with `observation_variable`: its
+   *   dataType, valid range, decimal places and categories are the field's rules too.
+   */
   constructor(
     contract: DatasetContract,
     readonly stagingColumns: ColumnSpec[],
+    references: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    private readonly scales: ReadonlyMap<string, BoundScale> = new Map(),
   ) {
+    this.errorsColumn = stagingColumns.some((c) => c.name === FILE_STAGING.errors);
+    this.references = contract.fields.flatMap((f) => {
+      const values = references.get(f.name);
+      return f.references && values ? [{ field: f.name, values, dataset: f.references.dataset, column: f.references.column }] : [];
+    });
     this.columns = outputColumns(contract);
     const staged = new Set(stagingColumns.map((c) => c.name));
     const missing = contract.fields.flatMap((f) => [f.source, f.cast_by, f.scale].filter((c): c is string => !!c && !staged.has(c)));
@@ -219,10 +251,21 @@ export class RowValidator {
     const out: Record<string, LakeValue[]> = Object.fromEntries(this.columns.map((c) => [c.name, []]));
     const rejected: RejectedRow[] = [];
     const values: LakeValue[] = new Array(plans.length);
+    const readErrors = this.errorsColumn ? (batch.columns[FILE_STAGING.errors] as LakeValue[]) : undefined;
+    const lines = this.errorsColumn ? (batch.columns[FILE_STAGING.line] as LakeValue[]) : undefined;
+    const files = this.errorsColumn ? (batch.columns[FILE_STAGING.sourceFile] as LakeValue[]) : undefined;
+    const fieldIndex = new Map(plans.map((p, i) => [p.field.name, i]));
     for (let i = 0; i < batch.rowCount; i++) {
-      let violations: Violation[] | undefined;
+      // Problems the file reader found come first: they are where the row went wrong.
+      const read = readErrors?.[i];
+      let violations: Violation[] | undefined = typeof read === 'string' ? (JSON.parse(read) as Violation[]) : undefined;
+      const unreadable = new Set(violations?.map((v) => v.column));
       for (let p = 0; p < plans.length; p++) {
         const plan = plans[p] as FieldPlan;
+        if (unreadable.has(plan.field.name) || unreadable.has('(record)')) {
+          values[p] = null;
+          continue;
+        }
         const result = this.fieldValue(plan, i);
         if (typeof result === 'object' && result !== null && 'violation' in result) {
           (violations ??= []).push(result.violation);
@@ -231,10 +274,20 @@ export class RowValidator {
           values[p] = result as LakeValue;
         }
       }
+      for (const ref of this.references) {
+        const v = values[fieldIndex.get(ref.field) as number];
+        if (v === null || v === undefined || violations?.some((x) => x.column === ref.field)) continue;
+        const text = typeof v === 'bigint' ? v.toString() : String(v);
+        if (!ref.values.has(text)) {
+          (violations ??= []).push({ column: ref.field, rule: 'foreign_key', raw: text, message: `"${text}" is not a ${ref.column} of ${ref.dataset} (current version)` });
+        }
+      }
       if (violations) {
         const staged: Record<string, LakeValue> = {};
         for (const c of this.stagingColumns) staged[c.name] = (batch.columns[c.name] as LakeValue[])[i] ?? null;
-        rejected.push({ row: firstRow + i, violations, staged });
+        const line = lines?.[i];
+        const file = files?.[i];
+        rejected.push({ row: line === undefined || line === null ? firstRow + i : Number(line), violations, staged, ...(typeof file === 'string' ? { file } : {}) });
         continue;
       }
       for (let p = 0; p < plans.length; p++) (out[(plans[p] as FieldPlan).field.name] as LakeValue[]).push(values[p] as LakeValue);
@@ -287,6 +340,36 @@ export class RowValidator {
         }
       }
     }
+    const bound = this.scales.get(field.name);
+    if (bound) {
+      const violation = boundScaleViolation(field.name, bound, value, rawText(raw), num);
+      if (violation) return { violation };
+    }
     return value;
   }
+}
+
+const NUMERIC_TEXT = /^[+-]?(?:\d+(?:\.(\d*))?|\.(\d+))(?:[eE][+-]?\d+)?$/;
+
+/** The first rule of a bound variable's scale the value breaks, if any. */
+function boundScaleViolation(column: string, scale: BoundScale, value: LakeValue, raw: string | null, num: number | undefined): Violation | undefined {
+  const of = `variable ${scale.variable}`;
+  const type = scale.dataType?.toLowerCase();
+  if (type === 'numerical') {
+    const text = typeof value === 'string' ? value.trim() : raw?.trim() ?? '';
+    const m = NUMERIC_TEXT.exec(text);
+    const n = num ?? (m ? Number(text) : undefined);
+    if (n === undefined || !Number.isFinite(n)) return { column, rule: 'scale_type', raw, message: `"${raw}" is not a number, as the Numerical scale of ${of} needs` };
+    if ((scale.min !== undefined && n < scale.min) || (scale.max !== undefined && n > scale.max)) {
+      return { column, rule: 'scale_range', raw, message: `${n} is outside the valid range [${scale.min ?? '-∞'}, ${scale.max ?? '∞'}] of ${of}` };
+    }
+    const decimals = (m?.[1] ?? m?.[2] ?? '').length;
+    if (scale.decimalPlaces !== null && m && decimals > scale.decimalPlaces) {
+      return { column, rule: 'scale_decimals', raw, message: `"${text}" has ${decimals} decimal places; the scale of ${of} allows ${scale.decimalPlaces}` };
+    }
+  }
+  if ((type === 'nominal' || type === 'ordinal') && scale.categories && !scale.categories.has(String(value))) {
+    return { column, rule: 'scale_category', raw, message: `"${String(value)}" is not a category of ${of} (${[...scale.categories].slice(0, 10).join(', ')})` };
+  }
+  return undefined;
 }

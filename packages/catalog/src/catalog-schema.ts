@@ -55,6 +55,9 @@ export interface RunsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   updated_at: DefaultTimestamp;
+  /** Raw objects a file run reads. */
+  inputs: JSONColumnType<Array<{ bucket: string; path: string; etag?: string; size?: number }>> | null;
+  replay: Generated<boolean>;
 }
 
 export interface RunStagesTable {

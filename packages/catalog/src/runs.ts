@@ -112,6 +112,17 @@ export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promi
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
     if (existing) {
+      const sameTrigger = await trx
+        .selectFrom('runs')
+        .select('id')
+        .where('id', '=', existing.id)
+        .where('trigger_kind', '=', trigger.trigger.kind)
+        .where('trigger_key', '=', trigger.trigger.key)
+        .executeTakeFirst();
+      // New files cannot join a run already reading other files: they wait for it to finish.
+      if (!sameTrigger && (trigger.inputs !== undefined || trigger.replay)) {
+        throw new DatasetBusyError(`${trigger.dataset} has run ${existing.id} in progress; the trigger is retried after it finishes`);
+      }
       return { runId: existing.id, version: existing.version, contractHash: existing.contract_hash, status: existing.status, deduplicated: true };
     }
     const runId = newRunId();
@@ -135,11 +146,18 @@ export async function startRun(catalog: Catalog, trigger: TriggerPayload): Promi
         error: null,
         started_at: null,
         finished_at: null,
+        inputs: trigger.inputs === undefined ? null : (JSON.stringify(trigger.inputs) as never),
+        replay: trigger.replay ?? false,
       })
       .execute();
     await trx.updateTable('datasets').set({ next_version: ds.next_version + 1 }).where('id', '=', trigger.dataset).execute();
     return { runId, version: ds.next_version, contractHash: ds.contract_hash, status: 'queued', deduplicated: false };
   });
+}
+
+/** Another run of the dataset is reading files; retrying later succeeds (not a permanent error). */
+export class DatasetBusyError extends Error {
+  override name = 'DatasetBusyError';
 }
 
 export interface RunRow {
@@ -160,6 +178,8 @@ export interface RunRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  inputs: Array<{ bucket: string; path: string; etag?: string; size?: number }> | null;
+  replay: boolean;
 }
 
 export async function getRun(catalog: Catalog, runId: string): Promise<RunRow | undefined> {
@@ -237,7 +257,10 @@ export async function failRun(catalog: Catalog, runId: string, stage: string, me
       .updateTable('runs')
       .set({ status: 'failed', stage, error: JSON.stringify({ stage, message, attempt }) as never, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', runId)
-      .where('status', 'not in', ['committed', 'failed'])
+      .where('status', '!=', 'committed')
+      // The first real failure names the cause; a parent stage failing because its child failed
+      // must not overwrite it (nor be kept once the child's own reason arrives).
+      .where((eb) => eb.or([eb('status', '!=', 'failed'), sql<boolean>`error->>'message' like 'child %'`, sql<boolean>`${!/^child .* failed/.test(message)}`]))
       .execute();
   });
 }

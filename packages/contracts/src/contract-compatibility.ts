@@ -28,7 +28,7 @@ function fieldChanges(old: FieldContract, next: FieldContract): Array<[ChangeKin
   if (old.nullable && !next.nullable) out.push(['major', `${next.name}: now required`]);
   if (!old.nullable && next.nullable) out.push(['minor', `${next.name}: now nullable`]);
   if (old.unit !== next.unit) out.push(['major', `${next.name}: unit ${old.unit ?? 'none'} → ${next.unit ?? 'none'}`]);
-  for (const k of ['source', 'cast_by', 'scale', 'minimum', 'maximum', 'pattern', 'timezone', 'description', 'format'] as const) {
+  for (const k of ['source', 'cast_by', 'scale', 'minimum', 'maximum', 'pattern', 'timezone', 'description', 'format', 'synonyms', 'missing', 'cell', 'references'] as const) {
     if (!same(old[k], next[k])) out.push(['patch', `${next.name}: ${k} changed`]);
   }
   if (!same(old.when, next.when) || !same(old.categories, next.categories)) {

@@ -34,6 +34,14 @@ export interface FieldContract {
   observation_variable?: string;
   /** Computed by the extract from a source column; the staging column is the field's name. */
   derive?: DeriveContract;
+  /** File sources: other header spellings of the column `source` names. */
+  synonyms?: string[];
+  /** File sources: missing-value tokens of this field, added to the source's. */
+  missing?: string[];
+  /** File sources: the column holds Field Book `name|CURIE` trait cells and this field takes one part. */
+  cell?: 'trait_name' | 'trait_curie';
+  /** Foreign key: each non-null value must be in `column` of the current version of `dataset`. */
+  references?: { dataset: string; column: string };
 }
 
 /**
@@ -71,9 +79,47 @@ export interface PostgresSourceContract {
   joins: JoinContract[];
 }
 
+/** How a file source's bytes are read. */
+export const FILE_FORMATS = ['delimited', 'brapi', 'genotype'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+/** Missing-value tokens of a file source unless its contract lists its own. */
+export const DEFAULT_FILE_MISSING = ['', 'NA', 'N/A', 'NaN', 'null', '.', '-'];
+
+/**
+ * Researcher files dropped in the raw tier (`bijmantra-raw/<domain>/<dataset>/...`). Each
+ * ingested file appends to the dataset: a version holds the previous version's files plus the
+ * new file's rows. `table` names the source in quarantine records and lineage (`files:<dataset>`);
+ * `joins` is always empty (files are not joined at extract).
+ */
+export interface FileSourceContract {
+  kind: 'file';
+  format: FileFormat;
+  /** Accepted file name extensions (lowercase, with the dot). */
+  extensions: string[];
+  brapi_entity?: string;
+  /** Dataset of BrAPI observation variables that fields' `observation_variable` bind to. */
+  variables?: string;
+  key: string[];
+  /** Repeats of `key` within one file are quarantined (rule `unique`). */
+  unique: boolean;
+  missing: string[];
+  timezone: string;
+  partition_by: string[];
+  table: string;
+  joins: JoinContract[];
+  cursor?: undefined;
+  org_scope?: undefined;
+  read_through?: undefined;
+  mode?: undefined;
+  overlap?: undefined;
+}
+
+export type SourceContract = PostgresSourceContract | FileSourceContract;
+
 export interface DatasetContract {
   dataset: { name: string; domain: Domain; schema_version: string; description?: string; owner?: string };
-  source: PostgresSourceContract;
+  source: SourceContract;
   schedule: string;
   retention: { keep_last?: number; keep_days?: number };
   quality: { max_error_rate: number };
@@ -128,13 +174,27 @@ export function parseContract(yamlText: string, origin: string): DatasetContract
     throw new ContractError(origin, problems);
   }
   const raw = doc as Omit<DatasetContract, 'fields' | 'source'> & {
-    source: Omit<PostgresSourceContract, 'partition_by' | 'joins'> & Partial<PostgresSourceContract>;
+    source: (Omit<PostgresSourceContract, 'partition_by' | 'joins'> & Partial<PostgresSourceContract>) | (Partial<FileSourceContract> & { kind: 'file'; format: FileFormat; key: string[] });
     fields: Array<Omit<FieldContract, 'nullable' | 'source'> & Partial<FieldContract>>;
   };
+  const source: SourceContract =
+    raw.source.kind === 'file'
+      ? {
+          ...raw.source,
+          extensions: raw.source.extensions ?? DEFAULT_EXTENSIONS[raw.source.format],
+          unique: raw.source.unique ?? false,
+          missing: raw.source.missing ?? DEFAULT_FILE_MISSING,
+          timezone: raw.source.timezone ?? 'UTC',
+          partition_by: raw.source.partition_by ?? [],
+          table: `files:${raw.dataset.name}`,
+          joins: [],
+        }
+      : { ...raw.source, partition_by: raw.source.partition_by ?? [], joins: raw.source.joins ?? [] };
   const contract: DatasetContract = {
     dataset: raw.dataset,
-    source: { ...raw.source, partition_by: raw.source.partition_by ?? [], joins: raw.source.joins ?? [] },
-    schedule: raw.schedule ?? DEFAULT_SCHEDULE,
+    source,
+    // File datasets are driven by arriving files; a schedule only when the contract asks.
+    schedule: raw.schedule ?? (source.kind === 'file' ? '' : DEFAULT_SCHEDULE),
     retention: raw.retention ?? {},
     quality: { max_error_rate: raw.quality?.max_error_rate ?? 1 },
     fields: raw.fields.map((f) => ({ ...f, nullable: f.nullable ?? true, source: f.source ?? f.name })),
@@ -142,6 +202,57 @@ export function parseContract(yamlText: string, origin: string): DatasetContract
   const problems = checkSemantics(contract);
   if (problems.length > 0) throw new ContractError(origin, problems);
   return contract;
+}
+
+const DEFAULT_EXTENSIONS: Record<FileFormat, string[]> = {
+  delimited: ['.csv', '.tsv', '.txt'],
+  brapi: ['.json'],
+  genotype: ['.vcf', '.hmp', '.txt', '.tsv', '.csv'],
+};
+
+/** True for contracts whose rows come from files in the raw tier. */
+export function isFileSource(contract: Pick<DatasetContract, 'source'>): contract is DatasetContract & { source: FileSourceContract } {
+  return contract.source.kind === 'file';
+}
+
+function checkFileSemantics(c: DatasetContract, problems: string[]): void {
+  const src = c.source;
+  if (src.kind !== 'file') {
+    c.fields.forEach((f, i) => {
+      for (const prop of ['synonyms', 'missing', 'cell'] as const) {
+        if (f[prop] !== undefined) problems.push(`/fields/${i} ${prop} applies to file sources only`);
+      }
+    });
+    return;
+  }
+  const names = new Set(c.fields.map((f) => f.name));
+  for (const k of src.key) if (!names.has(k)) problems.push(`/source/key "${k}" is not a field of the contract`);
+  if (src.format === 'brapi' && !src.brapi_entity) problems.push('/source/brapi_entity is required when format is brapi');
+  if (src.format !== 'brapi' && src.brapi_entity) problems.push('/source/brapi_entity applies to format brapi only');
+  if (!isTimeZone(src.timezone)) problems.push(`/source/timezone "${src.timezone}" is neither an IANA zone nor ±HH:MM`);
+  c.fields.forEach((f, i) => {
+    if (f.cast_by || f.scale) problems.push(`/fields/${i} cast_by and scale read PostgreSQL staging columns; file sources bind scales with minimum/maximum/categories`);
+    if (f.timezone !== undefined && !isTimeZone(f.timezone)) problems.push(`/fields/${i} timezone "${f.timezone}" is neither an IANA zone nor ±HH:MM`);
+    if (f.cell && f.type !== 'string') problems.push(`/fields/${i} a ${f.cell} cell part is a string, not ${f.type}`);
+    if (f.references && f.references.dataset === datasetId(c)) problems.push(`/fields/${i} references its own dataset`);
+    if (f.observation_variable && !src.variables) problems.push(`/fields/${i} binds observation variable "${f.observation_variable}" but /source/variables names no variables dataset`);
+  });
+  // Fields sharing a column must agree on its unit (one conversion per column).
+  const unitOf = new Map<string, string | undefined>();
+  for (const f of c.fields.filter((x) => !x.cell)) {
+    if (unitOf.has(f.source) && unitOf.get(f.source) !== f.unit) problems.push(`/fields fields reading column "${f.source}" declare different units`);
+    unitOf.set(f.source, f.unit);
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  if (/^(UTC|Z|[+-]\d{2}:?\d{2})$/.test(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkSemantics(c: DatasetContract): string[] {
@@ -194,6 +305,7 @@ function checkSemantics(c: DatasetContract): string[] {
     }
     if (field?.cast_by) problems.push(`/source/partition_by "${p}" is cast by a scale and cannot partition`);
   }
+  checkFileSemantics(c, problems);
   return problems;
 }
 
@@ -249,6 +361,7 @@ export function outputColumns(contract: DatasetContract): ColumnSpec[] {
 
 /** The source (staging) columns a contract reads from its main table. */
 export function sourceColumns(contract: DatasetContract): string[] {
+  if (contract.source.kind === 'file') return [...new Set(contract.fields.map((f) => f.source))];
   const joined = new Set(contract.source.joins.flatMap((j) => Object.keys(j.columns)));
   const wanted = new Set<string>([...contract.source.key]);
   if (contract.source.cursor) wanted.add(contract.source.cursor);

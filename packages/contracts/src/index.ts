@@ -6,3 +6,4 @@ export { OPENLINEAGE_SCHEMA_URL, LAKE_PRODUCER } from './lineage-event.js';
 export * from './permanent-error.js';
 export * from './quarantine-columns.js';
 export * from './contract-compatibility.js';
+export * from './file-staging.js';

@@ -40,11 +40,14 @@ export const backfill = z
   .refine((b) => (b.from === undefined && b.to === undefined) || b.field !== undefined, 'from/to need the partition field they bound')
   .refine((b) => b.from !== undefined || b.to !== undefined || (b.partitions?.length ?? 0) > 0, 'a backfill names a range or partitions');
 export type Backfill = z.infer<typeof backfill>;
+/** A file in the raw tier a run ingests; the etag pins the exact bytes the trigger saw. */
+export const rawObjectRef = objectRef.extend({ etag: z.string().max(200).optional(), size: z.number().int().nonnegative().optional() });
+export type RawObjectRef = z.infer<typeof rawObjectRef>;
 
 export const triggerPayload = z.object({
   dataset: datasetRef,
   trigger: z.object({
-    kind: z.enum(['manual', 'schedule', 'event', 'backfill']),
+    kind: z.enum(['manual', 'schedule', 'event', 'backfill', 'replay']),
     /** Same kind + key → same run. */
     key: z.string().min(1).max(200),
   }),
@@ -53,6 +56,10 @@ export const triggerPayload = z.object({
   /** Accept a breaking (major) contract change: it starts a new version line. */
   allowBreaking: z.boolean().default(false),
   backfill: backfill.optional(),
+  /** File sources: the raw objects this run ingests (one version for all of them). */
+  inputs: z.array(rawObjectRef).max(10_000).optional(),
+  /** File sources: re-run the current version's quarantined rows instead of new files. */
+  replay: z.boolean().optional(),
 });
 export type TriggerPayload = z.infer<typeof triggerPayload>;
 export const triggerResult = z.object({ runId: id, version: z.number().int(), deduplicated: z.boolean() });
@@ -102,6 +109,16 @@ export const extractResult = z.object({
    * whose partition only gained rows): the version lists the base files and the new ones.
    */
   appended: z.array(z.string()).default([]),
+  /**
+   * Which of the base version's files the new version keeps: those of unchanged partitions
+   * (PostgreSQL incremental), all of them (a file appended), or its data but not its quarantine
+   * (a replay, whose quarantined rows were all re-run).
+   */
+  baseFiles: z.enum(['unchanged-partitions', 'all', 'data-only']).default('unchanged-partitions'),
+  /** Unit conversions applied while reading files, recorded in lineage. */
+  conversions: z
+    .array(z.object({ file: z.string(), column: z.string(), field: z.string(), from: z.string(), to: z.string(), factor: z.number(), offset: z.number().optional() }))
+    .default([]),
 });
 export type ExtractResult = z.infer<typeof extractResult>;
 

@@ -70,6 +70,13 @@ export interface OutputSummary {
   version: number;
   files: DataFile[];
   quarantine: { rows: number; byRule: Array<{ column: string; rule: string; rows: number }> };
+  /** Unit conversions applied while reading files: recorded on the field's column lineage. */
+  conversions?: Array<{ file: string; column: string; field: string; from: string; to: string; factor: number; offset?: number }>;
+}
+
+/** The raw files a file-source run read, as OpenLineage input datasets in the store's namespace. */
+export function fileDatasets(files: string[], storeNamespace: string): LineageDataset[] {
+  return files.map((f) => ({ namespace: storeNamespace, name: f, facets: { dataSource: { ...FACET('DatasourceDatasetFacet'), name: storeNamespace, uri: `${storeNamespace}/${f}` } } }));
 }
 
 /**
@@ -90,6 +97,14 @@ export function outputDataset(contract: DatasetContract, storeNamespace: string,
         transformations: [{ type: 'DIRECT', subtype: f.cast_by ? 'TRANSFORMATION' : 'IDENTITY', description: f.cast_by ? `cast to ${f.type} when ${f.cast_by} in (${f.when?.join(', ')})` : `typed as ${f.type}` }],
       },
     ];
+    for (const c of out.conversions?.filter((x) => x.field === f.name) ?? []) {
+      inputFields.push({
+        namespace: storeNamespace,
+        name: c.file,
+        field: c.column,
+        transformations: [{ type: 'DIRECT', subtype: 'TRANSFORMATION', description: `unit ${c.from} → ${c.to}: × ${c.factor}${c.offset !== undefined ? ` + ${c.offset}` : ''}` }],
+      });
+    }
     if (f.cast_by) {
       const by = joined.get(f.cast_by);
       inputFields.push({ namespace: sourceUri, name: by?.table ?? sourceName, field: by?.col ?? f.cast_by, transformations: [{ type: 'INDIRECT', subtype: 'CONDITIONAL', description: 'scale dataType decides the cast' }] });

@@ -49,7 +49,10 @@ export class LakeQueues {
    */
   async trigger(payload: TriggerPayload) {
     const jobId = `trigger-${payload.dataset.replace('.', '_')}-${payload.trigger.kind}-${hashKey(payload.trigger.key)}`;
-    return this.enqueue('scheduler', payload, { jobId });
+    // Files arriving while their dataset has a run wait for it: the scheduler refuses them as busy
+    // and BullMQ retries every 2 s for up to an hour.
+    const waits = payload.inputs !== undefined || payload.replay === true;
+    return this.enqueue('scheduler', payload, waits ? { jobId, attempts: 1800, backoff: { type: 'fixed', delay: 2000 } } : { jobId });
   }
 
   /**
@@ -124,7 +127,8 @@ export class LakeQueues {
   async syncSchedules(contracts: DatasetContract[]): Promise<void> {
     const q = this.queue('scheduler');
     const wanted = new Set<string>();
-    for (const c of contracts) {
+    // File datasets run when files arrive; they get a schedule only when the contract gives one.
+    for (const c of contracts.filter((x) => x.schedule !== '')) {
       const id = datasetId(c);
       const schedulerId = `schedule-${id.replace('.', '_')}`;
       wanted.add(schedulerId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getRun } from '@lake/catalog';
-import { type Backfill, DOMAINS, type DatasetContract, datasetId, loadContracts, stageJobId, STAGES } from '@lake/contracts';
+import { type Backfill, DOMAINS, type DatasetContract, datasetId, isFileSource, loadContracts, stageJobId, STAGES } from '@lake/contracts';
 import type { CliContext } from '../context.js';
 import { count, duration } from '../format.js';
 
@@ -16,7 +16,9 @@ export interface RunOptions {
 }
 
 /** `all`, a domain, `domain.dataset`, `domain/dataset` or a unique dataset name → contracts. */
-export function resolveTargets(contracts: DatasetContract[], target: string): DatasetContract[] {
+export function resolveTargets(all: DatasetContract[], target: string, opts: { files?: boolean } = {}): DatasetContract[] {
+  // File datasets run when files arrive (`lake ingest`, bucket events), not with `lake run`.
+  const contracts = all.filter((c) => isFileSource(c) === (opts.files ?? false));
   if (target === 'all') return contracts;
   if ((DOMAINS as readonly string[]).includes(target)) {
     const found = contracts.filter((c) => c.dataset.domain === target);
@@ -27,6 +29,10 @@ export function resolveTargets(contracts: DatasetContract[], target: string): Da
   const found = contracts.filter((c) => datasetId(c) === id || c.dataset.name === id);
   if (found.length === 1) return found;
   if (found.length > 1) throw new Error(`"${target}" is ambiguous: ${found.map(datasetId).join(', ')}`);
+  const other = all.find((c) => datasetId(c) === id || c.dataset.name === id);
+  if (other) {
+    throw new Error(isFileSource(other) ? `${datasetId(other)} is read from files: use lake ingest <file|dir> --dataset ${datasetId(other)}` : `${datasetId(other)} is read from PostgreSQL: use lake run ${datasetId(other)}`);
+  }
   throw new Error(`no dataset "${target}"; known: ${contracts.map(datasetId).join(', ')}`);
 }
 
@@ -63,7 +69,7 @@ export async function runCommand(ctx: CliContext, target: string, opts: RunOptio
   return follow(ctx, runs, opts.timeoutMs);
 }
 
-async function follow(ctx: CliContext, runs: Array<{ dataset: string; runId: string; version: number }>, timeoutMs: number): Promise<number> {
+export async function follow(ctx: CliContext, runs: Array<{ dataset: string; runId: string; version: number }>, timeoutMs: number): Promise<number> {
   const catalog = await ctx.catalog();
   const started = Date.now();
   const last = new Map<string, { state: string; line: string; at: number }>();

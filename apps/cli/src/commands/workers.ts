@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WORKER_APPS = ['scheduler', 'extract', 'transform', 'load', 'catalog'] as const;
+/** Started only when asked for (`--only ...,ingest-events`): the webhook for bucket notifications. */
+export const OPTIONAL_APPS = ['ingest-events'] as const;
 
 /** The monorepo's `apps/` folder, found from this file (the CLI runs from source). */
 export function appsDir(): string {
@@ -32,7 +34,7 @@ export function buildWorkers(apps: readonly string[]): void {
  * (plain node: the tsx loader cost each worker seconds of CPU at start-up and ~100 MB of RSS).
  * Call `buildWorkers` first.
  */
-export function spawnWorker(app: (typeof WORKER_APPS)[number], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
+export function spawnWorker(app: (typeof WORKER_APPS)[number] | (typeof OPTIONAL_APPS)[number], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
   const main = join(appsDir(), app, 'dist', 'main.js');
   return spawn(process.execPath, [...WORKER_NODE_ARGS, main], { env, stdio: ['ignore', stdio, stdio], cwd: process.cwd() });
 }
@@ -42,7 +44,7 @@ export function spawnWorker(app: (typeof WORKER_APPS)[number], env: NodeJS.Proce
  * is its own deployment), until SIGINT/SIGTERM, which they receive for a graceful stop.
  */
 export async function workersCommand(opts: { only?: string[] }): Promise<number> {
-  const apps = WORKER_APPS.filter((a) => !opts.only || opts.only.includes(a));
+  const apps = [...WORKER_APPS, ...OPTIONAL_APPS].filter((a) => (opts.only ? opts.only.includes(a) : (WORKER_APPS as readonly string[]).includes(a)));
   buildWorkers(apps);
   const children = apps.map((app) => ({ app, child: spawnWorker(app, process.env) }));
   console.error(`started ${apps.join(', ')} (Ctrl-C stops them gracefully)`);
