@@ -1,5 +1,5 @@
 import { getRun, listVersions, resolveVersion, versionFiles } from '@lake/catalog';
-import { DEFAULT_BUCKETS, createObjectStore, createStorageLayout } from '@lake/storage';
+import { type ObjectStore, type StorageLayout, createObjectStore, createStorageLayout } from '@lake/storage';
 import { testS3Env } from '@lake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeHarness, type WorkerApp } from './lake-harness.js';
@@ -14,11 +14,12 @@ const FAILPOINTS: Array<[WorkerApp, string]> = [
 
 describe('a worker SIGKILLed in the middle of a run (PostgreSQL, Redis, S3)', () => {
   let lake: LakeHarness;
-  const s3 = testS3Env();
-  const store = createObjectStore({ kind: 's3', ...s3, buckets: DEFAULT_BUCKETS });
-  const layout = createStorageLayout(store.buckets);
+  let store: ObjectStore;
+  let layout: StorageLayout;
   beforeAll(async () => {
     lake = await LakeHarness.create({ rows: 20_000, orgs: 3 });
+    store = createObjectStore({ kind: 's3', ...testS3Env(), buckets: lake.buckets });
+    layout = createStorageLayout(store.buckets);
     lake.startAll();
   });
   afterAll(async () => {
@@ -83,7 +84,7 @@ describe('a worker SIGKILLed in the middle of a run (PostgreSQL, Redis, S3)', ()
     // Staging of every finished run, including the killed extract attempt's file.
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.some((l) => l.includes('/_staging/'))).toBe(true);
-    const committedListed = listed.filter((l) => l.includes('bijmantra-normalized/phenotype/observations/v'));
+    const committedListed = listed.filter((l) => l.includes(`${lake.buckets.normalized}/phenotype/observations/v`));
     if (committedListed.length > 0) {
       // Say which runs and versions the catalog holds, so a failure here explains itself.
       const runs = await lake.catalog.db.selectFrom('runs').select(['id', 'version', 'status', 'trigger_key', 'error']).execute();

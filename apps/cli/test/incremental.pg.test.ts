@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { listVersions, resolveVersion, versionFiles } from '@lake/catalog';
 import { QUARANTINE_COLUMNS, datasetId, isFileSource, loadContracts } from '@lake/contracts';
 import { mutate } from '@lake/fixture';
-import { DEFAULT_BUCKETS, createObjectStore, createStorageLayout } from '@lake/storage';
+import { createObjectStore, createStorageLayout } from '@lake/storage';
 import { testS3Env } from '@lake/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ async function currentFiles(lake: LakeHarness, dataset: string): Promise<string[
   const version = await resolveVersion(lake.catalog, dataset, { kind: 'current' });
   if (!version) return [];
   const s3 = lake.env.LAKE_STORE === 's3';
-  const store = s3 ? createObjectStore({ kind: 's3', ...testS3Env(), buckets: DEFAULT_BUCKETS }) : createObjectStore({ kind: 'local', root: lake.env.LAKE_STORE_DIR as string });
+  const store = s3 ? createObjectStore({ kind: 's3', ...testS3Env(), buckets: lake.buckets }) : createObjectStore({ kind: 'local', root: lake.env.LAKE_STORE_DIR as string, buckets: lake.buckets });
   const layout = createStorageLayout(store.buckets);
   const out: string[] = [];
   for (const f of await versionFiles(lake.catalog, dataset, version.version)) {

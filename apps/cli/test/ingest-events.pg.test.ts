@@ -1,4 +1,4 @@
-import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
+import { type ObjectStore, type StorageLayout, createObjectStore, createStorageLayout } from '@lake/storage';
 import { listRuns } from '@lake/catalog';
 import { testS3Env } from '@lake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,10 +44,12 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 describe('ingest-events: MinIO notifications and polling start ingestion (PostgreSQL, Redis, S3)', () => {
   let lake: LakeHarness;
   let url: string;
-  const store = createObjectStore({ kind: 's3', ...testS3Env(), buckets: DEFAULT_BUCKETS });
-  const layout = createStorageLayout(DEFAULT_BUCKETS);
+  let store: ObjectStore;
+  let layout: StorageLayout;
   beforeAll(async () => {
     lake = await LakeHarness.create({ rows: 200, orgs: 1 });
+    store = createObjectStore({ kind: 's3', ...testS3Env(), buckets: lake.buckets });
+    layout = createStorageLayout(lake.buckets);
     // The test S3 server is shared by the test files; the poller must see only this file's drops.
     const old = [];
     for await (const o of store.list(layout.rawPrefix('climate', 'daily_weather_files'))) old.push(o.key);
@@ -89,18 +91,18 @@ describe('ingest-events: MinIO notifications and polling start ingestion (Postgr
       method: 'POST',
       body: JSON.stringify({
         Records: [
-          { eventName: 's3:ObjectRemoved:Delete', s3: { bucket: { name: 'bijmantra-raw' }, object: { key: 'climate/daily_weather_files/x/a.csv' } } },
+          { eventName: 's3:ObjectRemoved:Delete', s3: { bucket: { name: lake.buckets.raw }, object: { key: 'climate/daily_weather_files/x/a.csv' } } },
           { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'bijmantra-normalized' }, object: { key: 'climate/x/v1/a.parquet' } } },
-          { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'bijmantra-raw' }, object: { key: 'climate/_staging/run-1/x/a.parquet' } } },
-          { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'bijmantra-raw' }, object: { key: 'soil/no_such_dataset/a.csv' } } },
-          { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: 'bijmantra-raw' }, object: { key: 'climate/daily_weather_files/x/notes.pdf' } } },
+          { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: lake.buckets.raw }, object: { key: 'climate/_staging/run-1/x/a.parquet' } } },
+          { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: lake.buckets.raw }, object: { key: 'soil/no_such_dataset/a.csv' } } },
+          { eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: lake.buckets.raw }, object: { key: 'climate/daily_weather_files/x/notes.pdf' } } },
         ],
       }),
     });
     const body = (await ignored.json()) as { results: Array<{ status: string; reason: string }> };
     expect(body.results.map((r) => r.status)).toEqual(['ignored', 'ignored', 'ignored', 'ignored']);
     expect(body.results.map((r) => r.reason)).toEqual([
-      'not in the raw bucket bijmantra-raw',
+      `not in the raw bucket ${lake.buckets.raw}`,
       'extract staging, not a received file',
       'no file dataset soil.no_such_dataset',
       'climate.daily_weather_files accepts .csv, .tsv, .txt, not ".pdf"',

@@ -220,7 +220,7 @@ fields:
       const runId = /run (run-[a-z0-9-]+)/.exec(res.stdout)?.[1] as string;
       const run = await getRun(lake.catalog, runId);
       if (run?.status === 'failed') {
-        expect(res.stdout, name).toMatch(new RegExp(`FAILED in \\w+: bijmantra-raw/climate/daily_weather_files/[^ ]+/${name.replace('.', '\\.')}: line \\d+`));
+        expect(res.stdout, name).toMatch(new RegExp(`FAILED in \\w+: ${lake.buckets.raw}/climate/daily_weather_files/[^ ]+/${name.replace('.', '\\.')}: line \\d+`));
         continue;
       }
       expect(run?.status, `${name}: ${res.stdout}`).toBe('committed');
@@ -238,7 +238,7 @@ fields:
     await writeFile(join(dir, 'empty.csv'), '');
     const res = await lake.cli(['ingest', join(dir, 'empty.csv'), '--dataset', 'climate/daily_weather_files']);
     expect(res.code).toBe(1);
-    expect(res.stdout).toMatch(/FAILED in extract: bijmantra-raw\/climate\/daily_weather_files\/[^ ]+\/empty\.csv: line 1: empty-file/);
+    expect(res.stdout).toMatch(new RegExp(`FAILED in extract: ${lake.buckets.raw}/climate/daily_weather_files/[^ ]+/empty\\.csv: line 1: empty-file`));
     const runs = await listRuns(lake.catalog, { dataset: 'climate.daily_weather_files', limit: 1 });
     expect((await getRun(lake.catalog, runs[0]?.id as string))?.status).toBe('failed');
     for (const [app, child] of lake.workers) expect(child.exitCode, app).toBeNull();

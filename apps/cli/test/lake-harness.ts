@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Catalog, openCatalog } from '@lake/catalog';
+import type { Buckets } from '@lake/storage';
 import { createSourceDatabase, dropSourceDatabase, seed } from '@lake/fixture';
 import { type TestDatabase, createTestDatabase, pgAdminUrl, uniqueName } from '@lake/testing';
 
@@ -22,6 +23,11 @@ export const WORKER_APPS: WorkerApp[] = ['scheduler', 'extract', 'transform', 'l
  */
 export class LakeHarness {
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * This lake's own buckets. Test files share one s3rver; lakes sharing buckets would see each
+   * other's objects (gc would call them orphans and delete them).
+   */
+  readonly buckets: Buckets;
   readonly workers = new Map<WorkerApp, ChildProcess>();
   readonly logs = new Map<WorkerApp, string[]>();
   private constructor(
@@ -31,8 +37,14 @@ export class LakeHarness {
     readonly tmp: string,
     private readonly ownsSource: boolean,
   ) {
+    const tag = uniqueName('lake').replaceAll('_', '-');
+    this.buckets = { raw: `${tag}-raw`, normalized: `${tag}-normalized`, curated: `${tag}-curated`, metadata: `${tag}-metadata` };
     this.env = {
       ...process.env,
+      MINIO_BUCKET_RAW: this.buckets.raw,
+      MINIO_BUCKET_NORMALIZED: this.buckets.normalized,
+      MINIO_BUCKET_CURATED: this.buckets.curated,
+      MINIO_BUCKET_METADATA: this.buckets.metadata,
       POSTGRES_DB: sourceDb,
       POSTGRES_USER: 'lake_extract',
       LAKE_CATALOG_URL: catalogDb.url,

@@ -75,7 +75,7 @@ describe('lake run phenotype, end to end (PostgreSQL, Redis, S3, DuckDB)', () =>
     for (const r of rows) {
       expect(r.message.length).toBeGreaterThan(0);
       expect(JSON.parse(r.row_key)).toHaveProperty('id');
-      expect(r.source_file).toMatch(/^bijmantra-raw\/phenotype\/_staging\/run-[a-z0-9-]+\/observations\/organization_id=\d+\/part-a\d+\.parquet$/);
+      expect(r.source_file).toMatch(new RegExp(`^${lake.buckets.raw}/phenotype/_staging/run-[a-z0-9-]+/observations/organization_id=\\d+/part-a\\d+\\.parquet$`));
     }
     const cast = rows.find((r) => r.rule === 'cast' && r.column_name === 'value_numeric');
     expect(cast?.message).toContain(`"${cast?.raw_value}" is not a valid float64`);
