@@ -50,10 +50,8 @@ describe('ingest-events: MinIO notifications and polling start ingestion (Postgr
     lake = await LakeHarness.create({ rows: 200, orgs: 1 });
     store = createObjectStore({ kind: 's3', ...testS3Env(), buckets: lake.buckets });
     layout = createStorageLayout(lake.buckets);
-    // The test S3 server is shared by the test files; the poller must see only this file's drops.
-    const old = [];
-    for await (const o of store.list(layout.rawPrefix('climate', 'daily_weather_files'))) old.push(o.key);
-    await store.delete(old);
+    // This lake's own buckets: the poller sees only this file's drops.
+    await store.ensureBuckets();
     lake.startAll();
     url = await lake.startIngestEvents({ LAKE_INGEST_POLL_MS: '0' });
   });
