@@ -107,7 +107,8 @@ export class LakeHarness {
   async startIngestEvents(extraEnv: Record<string, string> = {}): Promise<string> {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     this.startWorker('ingest-events', { LAKE_INGEST_PORT: String(port), ...extraEnv });
-    await this.waitForLog('ingest-events', 'ingest-events listening', 60_000);
+    // Five workers start at the same time on a 2-core machine: tsx start-up alone can take a minute.
+    await this.waitForLog('ingest-events', 'ingest-events listening', 180_000);
     return `http://127.0.0.1:${port}`;
   }
 
