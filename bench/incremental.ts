@@ -20,7 +20,7 @@ import { triggerPayload } from '@lake/contracts';
 import { LakeQueues } from '@lake/queue';
 import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
 import pg from 'pg';
-import { type S3Service, type SeededSource, seedSource, startS3 } from './services.js';
+import { type S3Service, type SeededSource, dropQueues, seedSource, startS3 } from './services.js';
 import { WorkerPool } from './workers.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -163,10 +163,7 @@ async function scenario(name: Scenario['name'], source: SeededSource, s3: S3Serv
     };
   } finally {
     await pool?.stop();
-    for (const key of ['scheduler', 'extract', 'transform', 'load', 'catalog', 'events'] as const) {
-      await queues.queue(key).obliterate({ force: true }).catch(() => undefined);
-    }
-    await queues.close();
+    await dropQueues(queues);
     await catalog.close();
     await catalogDb.drop();
     await rm(tmp, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { LakeQuery } from '@lake/query';
 import { LakeQueues } from '@lake/queue';
 import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
 import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
-import type { S3Service, SeededSource } from './services.js';
+import { type S3Service, type SeededSource, dropQueues } from './services.js';
 import { type RssSample, WorkerPool, type WorkerApp, type WorkerUsage } from './workers.js';
 
 const DATASET = 'phenotype.observations';
@@ -129,10 +129,7 @@ export async function runLake(opts: {
     };
   } finally {
     await pool?.stop();
-    for (const key of ['scheduler', 'extract', 'transform', 'load', 'catalog', 'events'] as const) {
-      await queues.queue(key).obliterate({ force: true }).catch(() => undefined);
-    }
-    await queues.close();
+    await dropQueues(queues);
     await catalog.close();
     await catalogDb.drop();
     await rm(tmp, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { createSourceDatabase, dropSourceDatabase, seed } from '@lake/fixture';
+import type { LakeQueues } from '@lake/queue';
 import { pgAdminUrl, uniqueName } from '@lake/testing';
 import startS3rver from '@lake/testing/global-setup';
 
@@ -50,4 +51,12 @@ export async function seedSource(rows: number, orgs: number): Promise<SeededSour
     await drop();
     throw err;
   }
+}
+
+/** Removes a bench run's queues (its own prefix) from Redis and closes their connections. */
+export async function dropQueues(queues: LakeQueues): Promise<void> {
+  for (const key of ['scheduler', 'extract', 'transform', 'load', 'catalog', 'events'] as const) {
+    await queues.queue(key).obliterate({ force: true }).catch(() => undefined);
+  }
+  await queues.close();
 }

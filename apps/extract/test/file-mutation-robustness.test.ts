@@ -7,18 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '@lake/fixture';
 import { contract, DATASETS, type FileContract, readSummary, REFERENCE_DIR } from './file-helpers.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const latin1 = (bytes: Uint8Array) => new Uint8Array(Buffer.from(Buffer.from(bytes).toString('utf8'), 'latin1'));
 const utf16 = (bytes: Uint8Array) => new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(Buffer.from(bytes).toString('utf8'), 'utf16le')]));
@@ -68,7 +59,7 @@ describe('file readers under 1,000 mutated inputs', () => {
     const contracts = new Map<string, FileContract>();
     for (const s of SEEDS) if (!contracts.has(s.dataset)) contracts.set(s.dataset, await contract(s.dataset));
     const seeds = SEEDS.map((s) => ({ ...s, bytes: new Uint8Array(readFileSync(s.file)) }));
-    const r = rng(20_261_127);
+    const r = mulberry32(20_261_127);
     const names = Object.keys(MUTATIONS);
     const outcome = { staged: 0, rejected: 0, rowsWithErrors: 0 };
     const byMutation: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { mulberry32 } from '@lake/fixture';
 
 /** The test PostgreSQL; the harness may point elsewhere with LAKE_TEST_DATABASE_URL. */
 export const TEST_DATABASE_URL = process.env.LAKE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -15,16 +16,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Deterministic PRNG (mulberry32), so a failing chunk split can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** Cuts `bytes` into chunks of 1..maxChunk bytes. */
 export function resplit(bytes: Buffer, maxChunk: number, seed: number): Buffer[] {
