@@ -20,7 +20,7 @@ import { triggerPayload } from '@lake/contracts';
 import { LakeQueues } from '@lake/queue';
 import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
 import pg from 'pg';
-import { type S3Service, type SeededSource, dropQueues, seedSource, startS3 } from './services.js';
+import { type S3Service, type SeededSource, benchWorkerEnv, dropQueues, seedSource, startS3 } from './services.js';
 import { WorkerPool } from './workers.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -122,21 +122,7 @@ async function scenario(name: Scenario['name'], source: SeededSource, s3: S3Serv
   await mkdir(logDir, { recursive: true });
   const redis = redisConnectionOptions();
   const prefix = uniqueName('benchinc');
-  const { LAKE_FAILPOINTS: _, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = {
-    ...inherited,
-    ...s3.env,
-    LOG_LEVEL: 'warn',
-    LAKE_SCHEDULES: 'false',
-    LAKE_CATALOG_URL: catalogDb.url,
-    LAKE_SCHEMAS_DIR: join(repoRoot, 'schemas'),
-    LAKE_QUEUE_PREFIX: prefix,
-    LAKE_TMP_DIR: join(tmp, 'work'),
-    POSTGRES_DB: source.database,
-    POSTGRES_USER: source.extractRole,
-    REDIS_HOST: redis.host,
-    REDIS_PORT: String(redis.port),
-  };
+  const env = benchWorkerEnv({ s3, catalogUrl: catalogDb.url, repoRoot, prefix, tmp, source });
   const catalog = openCatalog({ url: catalogDb.url, poolSize: 2 });
   const queues = new LakeQueues({ host: redis.host, port: redis.port, prefix });
   let pool: WorkerPool | undefined;

@@ -7,7 +7,7 @@ import { LakeQuery } from '@lake/query';
 import { LakeQueues } from '@lake/queue';
 import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
 import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
-import { type S3Service, type SeededSource, dropQueues } from './services.js';
+import { type S3Service, type SeededSource, benchWorkerEnv, dropQueues } from './services.js';
 import { type RssSample, WorkerPool, type WorkerApp, type WorkerUsage } from './workers.js';
 
 const DATASET = 'phenotype.observations';
@@ -67,21 +67,7 @@ export async function runLake(opts: {
   const tmp = await mkdtemp(join(tmpdir(), 'lake-bench-'));
   const redis = redisConnectionOptions();
   const prefix = uniqueName('bench');
-  const { LAKE_FAILPOINTS: _, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = {
-    ...inherited,
-    ...opts.s3.env,
-    LOG_LEVEL: 'warn',
-    LAKE_SCHEDULES: 'false',
-    LAKE_CATALOG_URL: catalogDb.url,
-    LAKE_SCHEMAS_DIR: join(opts.repoRoot, 'schemas'),
-    LAKE_QUEUE_PREFIX: prefix,
-    LAKE_TMP_DIR: join(tmp, 'work'),
-    POSTGRES_DB: opts.source.database,
-    POSTGRES_USER: opts.source.extractRole,
-    REDIS_HOST: redis.host,
-    REDIS_PORT: String(redis.port),
-  };
+  const env = benchWorkerEnv({ s3: opts.s3, catalogUrl: catalogDb.url, repoRoot: opts.repoRoot, prefix, tmp, source: opts.source });
   const catalog = openCatalog({ url: catalogDb.url, poolSize: 2 });
   const queues = new LakeQueues({ host: redis.host, port: redis.port, prefix });
   let pool: WorkerPool | undefined;

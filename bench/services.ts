@@ -1,6 +1,7 @@
 import { createSourceDatabase, dropSourceDatabase, seed } from '@lake/fixture';
 import type { LakeQueues } from '@lake/queue';
-import { pgAdminUrl, uniqueName } from '@lake/testing';
+import { join } from 'node:path';
+import { pgAdminUrl, redisConnectionOptions, uniqueName } from '@lake/testing';
 import startS3rver from '@lake/testing/global-setup';
 
 /** The S3 endpoint the workers write to, as `MINIO_*` variables. */
@@ -59,4 +60,27 @@ export async function dropQueues(queues: LakeQueues): Promise<void> {
     await queues.queue(key).obliterate({ force: true }).catch(() => undefined);
   }
   await queues.close();
+}
+
+/**
+ * The five workers' environment for one bench lake: its S3 endpoint, catalog database, queue
+ * prefix, scratch directory and source, with schedules off and no failpoints inherited.
+ */
+export function benchWorkerEnv(opts: { s3: S3Service; catalogUrl: string; repoRoot: string; prefix: string; tmp: string; source: SeededSource }): NodeJS.ProcessEnv {
+  const redis = redisConnectionOptions();
+  const { LAKE_FAILPOINTS: _, ...inherited } = process.env;
+  return {
+    ...inherited,
+    ...opts.s3.env,
+    LOG_LEVEL: 'warn',
+    LAKE_SCHEDULES: 'false',
+    LAKE_CATALOG_URL: opts.catalogUrl,
+    LAKE_SCHEMAS_DIR: join(opts.repoRoot, 'schemas'),
+    LAKE_QUEUE_PREFIX: opts.prefix,
+    LAKE_TMP_DIR: join(opts.tmp, 'work'),
+    POSTGRES_DB: opts.source.database,
+    POSTGRES_USER: opts.source.extractRole,
+    REDIS_HOST: redis.host,
+    REDIS_PORT: String(redis.port),
+  };
 }
