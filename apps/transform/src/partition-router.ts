@@ -8,6 +8,11 @@ export function partitionText(v: LakeValue): string | null {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/** The key `splitByPartition` gives a partition, from its values as text. */
+export function partitionKey(values: ReadonlyArray<string | null>): string {
+  return values.map((v) => v ?? '\u0000').join('\u0001');
+}
+
 /**
  * Splits a batch into one batch per partition (Hive-style `col=value`), keeping row order.
  * The common case, a batch wholly inside one partition, costs one pass and no copies.
@@ -15,7 +20,7 @@ export function partitionText(v: LakeValue): string | null {
 export function splitByPartition(batch: ColumnBatch, partitionBy: string[]): Array<{ key: string; partition: PartitionPairs; batch: ColumnBatch }> {
   if (partitionBy.length === 0 || batch.rowCount === 0) return [{ key: '', partition: [], batch }];
   const cols = partitionBy.map((c) => batch.columns[c] as LakeValue[]);
-  const keyOf = (i: number) => cols.map((c) => partitionText(c[i] ?? null) ?? '\u0000').join('\u0001');
+  const keyOf = (i: number) => partitionKey(cols.map((c) => partitionText(c[i] ?? null)));
   const first = keyOf(0);
   let uniform = true;
   for (let i = 1; i < batch.rowCount && uniform; i++) uniform = keyOf(i) === first;

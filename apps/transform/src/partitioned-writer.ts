@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ColumnBatch, ColumnSpec, DataFile } from '@lake/contracts';
 import { type NativeFileResult, NativePartitionedWriter } from '@lake/parquet';
 import type { ObjectKey, ObjectStore } from '@lake/storage';
-import type { PartitionPairs } from './partition-router.js';
+import { type PartitionPairs, partitionKey } from './partition-router.js';
 
 interface OpenFile {
   partition: PartitionPairs;
@@ -22,12 +22,14 @@ export interface PartitionedWriterOptions {
   /** The object key of a partition's `index`-th file. */
   keyFor(partition: PartitionPairs, index: number): ObjectKey;
   /**
-   * Rows held before every open partition file is written and uploaded. They wait in DuckDB
+   * Rows held before every open partition file is written and uploaded (`flushIfFull`). They wait in DuckDB
    * (spilled to its temp directory past its memory limit), not in the JavaScript heap. A
    * partition that gets rows again after a flush gets a second file, never a rewrite.
    * @defaultValue 65536
    */
   flushRows?: number;
+  /** Partition files uploaded at once during a flush. @defaultValue 8 */
+  uploadConcurrency?: number;
 }
 
 /** JSON-safe column statistics for payloads and the catalog (bigints become strings). */
@@ -58,7 +60,35 @@ export class PartitionedWriter {
   constructor(private readonly opts: PartitionedWriterOptions) {}
 
   async write(key: string, partition: PartitionPairs, batch: ColumnBatch): Promise<void> {
-    this.writer ??= await NativePartitionedWriter.open(this.opts.specs, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata });
+    this.writer ??= await NativePartitionedWriter.open(this.opts.specs, this.nativeOptions());
+    const f = this.openFile(key, partition);
+    await this.writer.writeBatch(f.id, batch);
+  }
+
+  /**
+   * Writes and uploads every open file once `flushRows` rows are pending. Callers choose when:
+   * between staging files, say, so that a file's few late rows do not start second files.
+   */
+  async flushIfFull(): Promise<void> {
+    if (this.writer && this.writer.pendingRows >= (this.opts.flushRows ?? 65_536)) await this.flush();
+  }
+
+  /**
+   * Appends the rows of a DuckDB query whose columns are the writer's (see
+   * `NativePartitionedWriter.insertQuery`), each to its partition's open file, as `write` would.
+   * Returns the rows appended.
+   */
+  async writeQuery(select: string, partitionBy: readonly string[], orderBy?: string): Promise<number> {
+    this.writer ??= await NativePartitionedWriter.open(this.opts.specs, this.nativeOptions());
+    const rows = await this.writer.insertQuery(select, partitionBy, (values) => {
+      const partition: PartitionPairs = partitionBy.map((c, i) => [c, values[i] ?? null]);
+      return this.openFile(partitionKey(values), partition).id;
+    }, orderBy);
+    return rows;
+  }
+
+  /** The partition's open file, opened (with the partition's next index) when it has none. */
+  private openFile(key: string, partition: PartitionPairs): OpenFile {
     let f = this.open.get(key);
     if (!f) {
       const index = this.fileCount.get(key) ?? 0;
@@ -67,8 +97,12 @@ export class PartitionedWriter {
       this.open.set(key, f);
       this.byId.set(f.id, f);
     }
-    await this.writer.writeBatch(f.id, batch);
-    if (this.writer.pendingRows >= (this.opts.flushRows ?? 65_536)) await this.flush();
+    return f;
+  }
+
+  private nativeOptions() {
+    // Partition files are small and many: their uploads overlap.
+    return { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata, onFileConcurrency: this.opts.uploadConcurrency ?? 8 };
   }
 
   private tmpPath(id: number): string {

@@ -18,7 +18,7 @@ import {
   parseDatasetId,
 } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
-import { fileSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
+import { fileSource, NativeSession, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import { resolveVersion, versionFiles } from '@lake/catalog';
@@ -26,6 +26,7 @@ import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { type BoundScale, RowValidator } from './row-validator.js';
+import { ORDER_COLUMN, SqlPlan, Unplannable } from './sql-plan.js';
 
 export interface TransformDeps {
   catalog: Catalog;
@@ -37,6 +38,12 @@ export interface TransformDeps {
   rowGroupSize?: number;
   /** Largest batch read from staging and validated at once. @defaultValue 8192 */
   batchRows?: number;
+  /**
+   * Validate in DuckDB the rows SQL can decide (sql-plan.ts) and hand only the rest to
+   * RowValidator. Off, RowValidator reads every row; the results are the same.
+   * @defaultValue true
+   */
+  sqlValidation?: boolean;
 }
 
 /**
@@ -93,19 +100,51 @@ export function createTransformProcessor(deps: TransformDeps) {
     const partitionBy = contract.source.partition_by;
     // A rejected row is partitioned by its staged source values, like the rows that load.
     const partitionSources = partitionBy.map((f) => contract.fields.find((x) => x.name === f)?.source ?? f);
+    const session = deps.sqlValidation === false ? undefined : await NativeSession.open();
+    /** One SQL plan per staging schema (a run's files share one); null when the contract has none. */
+    const plans = new Map<string, SqlPlan | null>();
+    const planFor = async (stagingSpecs: ColumnSpec[]): Promise<SqlPlan | null> => {
+      if (!session) return null;
+      const id = JSON.stringify(stagingSpecs);
+      if (!plans.has(id)) {
+        try {
+          plans.set(id, await SqlPlan.create({ contract, stagingColumns: stagingSpecs, references, scales }, session));
+        } catch (err) {
+          if (!(err instanceof Unplannable)) throw err;
+          log.info({ reason: err.message }, 'validating every row in JavaScript');
+          plans.set(id, null);
+        }
+      }
+      return plans.get(id) ?? null;
+    };
     try {
       for (const staged of extracted.files) {
         const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
         const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
+        const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
         await pipeline(await deps.store.get(key), createWriteStream(local));
         try {
-          const source = await fileSource(local);
+          let source = await fileSource(local);
           const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
           if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
           const validator = new RowValidator(contract, stagingSpecs, references, scales);
+          const plan = await planFor(stagingSpecs);
+          if (plan && session) {
+            // Rows SQL accepts go straight into the writer's table; RowValidator reads the rest.
+            const queries = await plan.forFile(local);
+            try {
+              const accepted = await data.writeQuery(queries.accepted, partitionBy, ORDER_COLUMN);
+              inputRows += accepted;
+              loadedRows += accepted;
+              await session.run(`COPY (${queries.remaining}) TO ${sqlString(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);
+            } finally {
+              await queries.drop();
+            }
+            source = await fileSource(rest);
+          }
           let row = 0;
           for await (const batch of readParquetBatches(source, { batchRows: deps.batchRows ?? 8192 })) {
-            const { valid, rejected } = validator.validate(batch, row);
+            const { valid, rejected } = validator.validate(batch, row, plan ? batch.columns.file_row_number : undefined);
             row += batch.rowCount;
             inputRows += batch.rowCount;
             for (const part of splitByPartition(valid, partitionBy)) {
@@ -136,10 +175,15 @@ export function createTransformProcessor(deps: TransformDeps) {
                 byRule.set(k, agg);
               }
             }
+            // Row by row, flush between batches; rows SQL accepted, between files.
+            if (!plan) await data.flushIfFull();
+            await quarantine.flushIfFull();
             await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
           }
+          await data.flushIfFull();
         } finally {
           await rm(local, { force: true });
+          await rm(rest, { force: true });
         }
       }
       const files = await data.finish();
@@ -160,8 +204,15 @@ export function createTransformProcessor(deps: TransformDeps) {
       await data.abort();
       await quarantine.abort();
       throw err;
+    } finally {
+      for (const plan of plans.values()) await plan?.close();
+      session?.close();
     }
   };
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** Reads some columns of a dataset's current version, batch by batch; fails the run when it has none. */

@@ -43,7 +43,7 @@ export interface ValidatedBatch {
   rejected: RejectedRow[];
 }
 
-interface ScaleRule {
+export interface ScaleRule {
   min?: number;
   max?: number;
   categories?: Set<string>;
@@ -162,7 +162,8 @@ function coerce(v: LakeValue, target: ParsedLakeType, zone: string): Coerced {
   return FAILED;
 }
 
-function parseScale(text: string): ScaleRule {
+/** The range and categories of a scale's JSON text (`minimumValue`/`min`, `maximumValue`/`max`, `categories`). */
+export function parseScale(text: string): ScaleRule {
   try {
     const doc = JSON.parse(text) as { min?: unknown; max?: unknown; minimumValue?: unknown; maximumValue?: unknown; categories?: unknown };
     const num = (x: unknown) => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : undefined);
@@ -236,7 +237,11 @@ export class RowValidator {
     }));
   }
 
-  validate(batch: ColumnBatch, firstRow: number): ValidatedBatch {
+  /**
+   * @param firstRow the staging file position of the batch's first row, or, as `rowNumbers`,
+   *   each row's own position (rows SQL left over, no longer contiguous).
+   */
+  validate(batch: ColumnBatch, firstRow: number, rowNumbers?: readonly LakeValue[]): ValidatedBatch {
     const plans: FieldPlan[] = this.fields.map(({ f, type, when, pattern, categories }) => ({
       field: f,
       type,
@@ -287,7 +292,8 @@ export class RowValidator {
         for (const c of this.stagingColumns) staged[c.name] = (batch.columns[c.name] as LakeValue[])[i] ?? null;
         const line = lines?.[i];
         const file = files?.[i];
-        rejected.push({ row: line === undefined || line === null ? firstRow + i : Number(line), violations, staged, ...(typeof file === 'string' ? { file } : {}) });
+        const position = rowNumbers ? Number(rowNumbers[i]) : firstRow + i;
+        rejected.push({ row: line === undefined || line === null ? position : Number(line), violations, staged, ...(typeof file === 'string' ? { file } : {}) });
         continue;
       }
       for (let p = 0; p < plans.length; p++) (out[(plans[p] as FieldPlan).field.name] as LakeValue[]).push(values[p] as LakeValue);

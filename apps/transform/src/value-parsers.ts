@@ -4,12 +4,12 @@
  * when the text does not parse; the caller turns that into a located quarantine record.
  */
 
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INTEGER = /^[+-]?\d+$/;
+export const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+export const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
-const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+export const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 /** ISO-8601 and the common variants BrAPI, Breedbase and Field Book write: space or T, offsets with or without a colon. */
-const TIMESTAMP =
+export const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
 
 export function parseFloatText(text: string): number | undefined {

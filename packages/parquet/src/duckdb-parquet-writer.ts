@@ -82,6 +82,58 @@ function sharedInstance(): Promise<DuckDBInstance> {
 
 let tableSeq = 0;
 
+/**
+ * A connection to the process-wide DuckDB the native writers use, for the SQL that feeds them
+ * (`NativePartitionedWriter.insertQuery`): reading local Parquet files, small lookup tables.
+ * Tables it creates live in the shared `main` schema, so every writer's connection sees them;
+ * their names come from `tableName` and the caller drops them.
+ */
+export class NativeSession {
+  private constructor(private readonly connection: DuckDBConnection) {}
+
+  static async open(): Promise<NativeSession> {
+    return new NativeSession(await (await sharedInstance()).connect());
+  }
+
+  /** A table name no other session or writer of this process uses. */
+  static tableName(prefix: string): string {
+    if (!/^[a-z_]{1,32}$/.test(prefix)) throw new Error(`invalid table name prefix "${prefix}"`);
+    return `${prefix}_${process.pid}_${++tableSeq}`;
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  /** The query's rows as plain JavaScript values (BIGINT as bigint, TIMESTAMP as Date, lists as arrays). */
+  async rows(sql: string): Promise<Array<Record<string, unknown>>> {
+    return (await this.connection.runAndReadAll(sql)).getRowObjectsJS() as Array<Record<string, unknown>>;
+  }
+
+  /** Creates table `name (v VARCHAR)` holding `values`, appended natively. */
+  async textTable(name: string, values: Iterable<string>): Promise<void> {
+    await this.connection.run(`CREATE TABLE ${identifier(name)} (v VARCHAR)`);
+    const appender = await this.connection.createAppender(name);
+    try {
+      for (const v of values) {
+        appender.appendVarchar(v);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  async dropTable(name: string): Promise<void> {
+    await this.connection.run(`DROP TABLE IF EXISTS ${identifier(name)}`);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+}
+
 /** DuckDB's vectors hold at most this many rows; batches are appended in chunks of it. */
 const CHUNK_ROWS = 2048;
 
@@ -104,6 +156,12 @@ export interface NativeParquetWriteOptions extends ParquetWriteOptions {
    * @defaultValue true
    */
   statistics?: boolean;
+  /**
+   * How many `onFile` callbacks of a `flush` may run at once (uploads overlap each other and the
+   * next file's encoding; each holds one finished file on local disk).
+   * @defaultValue 1
+   */
+  onFileConcurrency?: number;
 }
 
 /** Where one file of a `NativePartitionedWriter` goes, and what was written there. */
@@ -217,6 +275,55 @@ export class NativePartitionedWriter {
   }
 
   /**
+   * Appends the rows of a DuckDB query (run on the shared instance, so it may read Parquet files
+   * with `read_parquet` and any table of a `NativeSession`) to the writer's files. The query yields
+   * the writer's columns by name, already of their types, plus `orderBy` when given (rows are
+   * appended in its order; the query is run twice, so it must be deterministic). Each row goes
+   * to the file `fileFor(partition)` names, where `partition` is the row's values of
+   * `partitionColumns` as text (`CAST(… AS VARCHAR)`, null as null), asked once per distinct
+   * partition. Returns the number of rows appended.
+   */
+  async insertQuery(select: string, partitionColumns: readonly string[], fileFor: (partition: Array<string | null>) => number, orderBy?: string): Promise<number> {
+    this.assertOpen('insertQuery');
+    this.busy = true;
+    try {
+      // Rows appended before stay ahead of the query's rows.
+      this.appender?.flushSync();
+      const names = new Set(this.columns.map((c) => c.spec.name));
+      for (const c of partitionColumns) if (!names.has(c)) throw new Error(`partition column "${c}" is not a column of the writer`);
+      const keys = partitionColumns.map((c, i) => `CAST(${identifier(c)} AS VARCHAR) AS p${i}`);
+      const groups = (await this.connection.runAndReadAll(`SELECT ${[...keys, 'count(*) AS n'].join(', ')} FROM (${select}) GROUP BY ALL ORDER BY ALL`)).getRowObjectsJS();
+      let inserted = 0;
+      const mapping: string[] = [];
+      for (const g of groups) {
+        const partition = partitionColumns.map((_, i) => (g[`p${i}`] ?? null) as string | null);
+        const file = fileFor(partition);
+        if (!Number.isSafeInteger(file) || file < 0 || file > 2147483647) throw new RangeError(`file must be a non-negative int32, got ${file}`);
+        const n = Number(g.n);
+        this.rows.set(file, (this.rows.get(file) ?? 0) + n);
+        inserted += n;
+        mapping.push(`(${[...partition.map((v) => (v === null ? 'NULL::VARCHAR' : `${literal(v)}::VARCHAR`)), String(file)].join(', ')})`);
+      }
+      if (inserted > 0) {
+        const columns = this.columns.map((c) => `q.${identifier(c.spec.name)}`).join(', ');
+        const on = partitionColumns.map((c, i) => `CAST(q.${identifier(c)} AS VARCHAR) IS NOT DISTINCT FROM m.p${i}`);
+        const mapped = [...partitionColumns.map((_, i) => `p${i}`), 'file'];
+        await this.connection.run(
+          `INSERT INTO temp.main.${identifier(this.table)} SELECT ${columns}, m.file FROM (${select}) q ` +
+            `JOIN (VALUES ${mapping.join(', ')}) m(${mapped.join(', ')}) ON ${on.length ? on.join(' AND ') : 'TRUE'}${orderBy ? ` ORDER BY q.${identifier(orderBy)}` : ''}`,
+        );
+        this.pending += inserted;
+      }
+      return inserted;
+    } catch (error) {
+      this.state = 'failed';
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
    * Writes every file that has rows since the last flush (and each of `alsoEmpty` even without
    * rows) to `pathFor(file)`, in the order files were first written to, and empties the table.
    * `onFile` runs after each file is written, before the next (to upload it and free the disk).
@@ -241,14 +348,31 @@ export class NativePartitionedWriter {
       const select = this.columns.map((c) => identifier(c.spec.name)).join(', ');
       const files = [...this.rows.keys(), ...alsoEmpty.filter((f) => !this.rows.has(f))];
       const results: NativeFileResult[] = [];
+      // Encoding is quick and serial; `onFile` (an upload) runs for up to `onFileConcurrency`
+      // files at once while the next ones are encoded.
+      const inFlight = new Set<Promise<void>>();
+      let failure: { error: unknown } | undefined;
+      const limit = this.options.onFileConcurrency ?? 1;
       for (const file of files) {
+        if (failure) break;
         const path = pathFor(file);
         await this.connection.run(`COPY (SELECT ${select} FROM temp.main.${identifier(this.table)} WHERE ${FILE_COLUMN} = ${file}) TO ${literal(path)} (${copyOptions})`);
         const { size } = await stat(path);
         const written = { file, path, rowCount: this.rows.get(file) ?? 0, byteSize: size, columnStats: stats.get(file) ?? this.emptyStats() };
         results.push(written);
-        await onFile?.(written);
+        if (!onFile) continue;
+        const task: Promise<void> = onFile(written).then(
+          () => void inFlight.delete(task),
+          (error: unknown) => {
+            inFlight.delete(task);
+            failure ??= { error };
+          },
+        );
+        inFlight.add(task);
+        if (inFlight.size >= limit) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
       // A new table rather than DELETE: deleted rows stay in a DuckDB table (memory, and every
       // later scan reads past them), which made flushes quadratic at 1M rows.
       await this.connection.run(`DROP TABLE temp.main.${identifier(this.table)}`);
@@ -435,7 +559,7 @@ export class NativeParquetWriter {
 }
 
 /** The DuckDB column type of a lake type; its Parquet mapping is the lake's (see parquet-schema.ts). */
-function duckdbType(type: ParsedLakeType): string {
+export function duckdbType(type: ParsedLakeType): string {
   switch (type.base) {
     case 'boolean':
       return 'BOOLEAN';

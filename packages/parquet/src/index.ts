@@ -3,9 +3,11 @@ export type { ColumnStats } from './column-stats.js';
 export type { ParquetCompression } from './compression.js';
 export {
   configureNativeWriter,
+  duckdbType,
   type NativeFileResult,
   NativePartitionedWriter,
   NativeParquetWriter,
+  NativeSession,
   type NativeParquetWriteOptions,
   type NativeWriterSettings,
 } from './duckdb-parquet-writer.js';

@@ -1,0 +1,244 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ColumnSpec, type DatasetContract, type LakeValue, parseContract } from '@lake/contracts';
+import { fileSource, NativeParquetWriter, NativeSession, readParquetBatches } from '@lake/parquet';
+import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitByPartition } from '../src/partition-router.js';
+import { PartitionedWriter } from '../src/partitioned-writer.js';
+import { type RejectedRow, RowValidator } from '../src/row-validator.js';
+import { ORDER_COLUMN, SqlPlan, Unplannable } from '../src/sql-plan.js';
+
+/** Text values that probe every rule the SQL mirrors: forms it accepts, forms it must leave alone. */
+const TEXTS = [
+  '12.5', '-3', '+4.25', '.5', '5.', '1e3', '1E-2', '1e400', '  7', '7 ', '1_000', '0x10', 'NaN', 'Infinity', '', ' ', 'abc', '12,5',
+  '0.1000000000000000055511151231257827', '123456789012345678901234567890', '-0', '007', '2147483647', '2147483648', '-32768', '40000',
+  '2024-03-01', '20240301', '2024-02-29', '2023-02-29', '2024-13-01', '0099-01-01', '2024-03-01 ', ' 2024-03-01',
+  '2024-03-01T10:11:12', '2024-03-01 10:11:12.123456789', '2024-03-01T10:11Z', '2024-03-01T10:11:12-0500', '2024-03-01T10:11:12+05:30',
+  '2024-03-01T10:11:12 UTC', '2024-03-01T10:11:12-05', '2024-03-01T25:00:00', '2024-03-01T10:60:00', '2024-03-01T10:11:12+19:00',
+  '2024-03-01T10:11:12,5z', '1969-12-31T23:59:59.999999Z', '9999-12-31T23:59:59+14:00', '2024-03-01T10:11:12.5 -08:00',
+  'true', 'FALSE', 'Yes', 'n', '1', '0', 'maybe', 'T', 'ＴＲＵＥ',
+  'P1D', 'PT2H', 'P', 'PT', 'P1Y2M3DT4H5M6.5S', 'low', 'medium', 'high', 'İstanbul', 'ß', '2', '{"a": 1}', '[1,2]', 'null',
+];
+const CAST_BY = ['Numerical', 'numerical', 'NUMERICAL', 'Date', 'Duration', 'Ordinal', 'Nominal', 'Text', 'Code', null, 'İ', 'Boolean'];
+const SCALES = [
+  '{"minimumValue": 0, "maximumValue": 100}',
+  '{"min":"-5","max":"5"}',
+  '{"categories":[{"value":"low"},{"value":"medium"},{"label":"high"}]}',
+  '{"categories":["1","2","3"]}',
+  'null',
+  '',
+  'not json',
+  null,
+  '{}',
+];
+
+const STAGING: ColumnSpec[] = [
+  { name: 'id', type: 'int32', nullable: true },
+  { name: 'org', type: 'int32', nullable: true },
+  { name: 'value', type: 'string', nullable: true },
+  { name: 'data_type', type: 'string', nullable: true },
+  { name: 'valid_values', type: 'string', nullable: true },
+  { name: 'ts_text', type: 'string', nullable: true },
+  { name: 'flag_text', type: 'string', nullable: true },
+  { name: 'int_text', type: 'string', nullable: true },
+  { name: 'measured', type: 'float64', nullable: true },
+  { name: 'big', type: 'int64', nullable: true },
+  { name: 'taken', type: 'timestamp', nullable: true },
+  { name: 'extra', type: 'json', nullable: true },
+  { name: 'label', type: 'string', nullable: true },
+];
+
+const CONTRACT = parseContract(
+  `
+dataset: { name: probes, domain: phenotype, schema_version: 1.0.0 }
+source: { kind: postgres, table: probes, key: [id], partition_by: [org] }
+fields:
+  - { name: id, type: int32, nullable: false }
+  - { name: org, type: int32, nullable: false }
+  - { name: value_raw, type: string, source: value }
+  - { name: value_numeric, type: float64, source: value, cast_by: data_type, when: [Numerical], scale: valid_values }
+  - { name: value_category, type: string, source: value, cast_by: data_type, when: [Ordinal, Nominal, Code], scale: valid_values }
+  - { name: value_date, type: date, source: value, cast_by: data_type, when: [Date] }
+  - name: value_duration
+    type: string
+    source: value
+    cast_by: data_type
+    when: [Duration]
+    pattern: "^P(?!$)(\\\\d+Y)?(\\\\d+M)?(\\\\d+W)?(\\\\d+D)?(T(?=\\\\d)(\\\\d+H)?(\\\\d+M)?(\\\\d+(\\\\.\\\\d+)?S)?)?$"
+  - { name: value_flag, type: boolean, source: value, cast_by: data_type, when: [Boolean] }
+  - { name: observed_at, type: timestamp, source: ts_text, timezone: "+05:30" }
+  - { name: observed_utc, type: timestamp, source: ts_text }
+  - { name: flag, type: boolean, source: flag_text }
+  - { name: n16, type: int16, source: int_text }
+  - { name: n32, type: int32, source: int_text, minimum: -100, maximum: 100000 }
+  - { name: n64, type: int64, source: int_text }
+  - { name: f32, type: float32, source: int_text }
+  - { name: measured, type: float64 }
+  - { name: big, type: int64 }
+  - { name: big_text, type: string, source: big }
+  - { name: id_wide, type: int64, source: id }
+  - { name: taken, type: timestamp }
+  - { name: extra, type: json }
+  - { name: label, type: string, nullable: false, categories: [a, b, c] }
+`,
+  'inline',
+);
+
+const ROWS = 6000;
+
+/** Values each column mostly takes (so many rows load), probed now and then with any of TEXTS. */
+const BY_TYPE: Record<string, string[]> = {
+  Numerical: ['12.5', '-3', '+4.25', '.5', '5.', '1e3', '1E-2', '99', '4', '0.1000000000000000055511151231257827'],
+  Date: ['2024-03-01', '20240301', '2024-02-29', '1999-12-31'],
+  Duration: ['P1D', 'PT2H', 'P1Y2M3DT4H5M6.5S', 'P', 'PT'],
+  Ordinal: ['low', 'medium', 'high', '1', '2', '3'],
+  Boolean: ['true', 'FALSE', 'Yes', 'n', '1', '0'],
+};
+const TIMESTAMPS = [
+  '2024-03-01T10:11:12', '2024-03-01 10:11:12.123456789', '2024-03-01T10:11Z', '2024-03-01T10:11:12-0500', '2024-03-01T10:11:12+05:30',
+  '2024-03-01T10:11:12 UTC', '2024-03-01T10:11:12-05', '2024-03-01T10:11:12,5z', '1969-12-31T23:59:59.999999Z', '2024-03-01', '',
+];
+const INTS = ['0', '-3', '+42', '007', '-0', '32767', '-100', '99999', ''];
+
+function stagedRows(): Record<string, LakeValue[]> {
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+  /** Mostly a value of `usual`, one time in ten any probe text. */
+  const mostly = (usual: readonly string[]) => (random() < 0.1 ? pick(TEXTS) : pick(usual));
+  const cols: Record<string, LakeValue[]> = Object.fromEntries(STAGING.map((c) => [c.name, []]));
+  for (let i = 0; i < ROWS; i++) {
+    const push = (name: string, v: LakeValue) => (cols[name] as LakeValue[]).push(v);
+    const dataType = pick(CAST_BY);
+    const type = (dataType ?? 'Numerical').toLowerCase();
+    const usual = BY_TYPE[Object.keys(BY_TYPE).find((k) => k.toLowerCase() === type) ?? 'Ordinal'] ?? TEXTS;
+    push('id', random() < 0.002 ? null : i);
+    push('org', i % 3);
+    push('value', random() < 0.01 ? null : mostly(usual));
+    push('data_type', dataType);
+    push('valid_values', pick(SCALES));
+    push('ts_text', random() < 0.01 ? null : mostly(TIMESTAMPS));
+    push('flag_text', mostly(BY_TYPE.Boolean as string[]));
+    push('int_text', mostly(INTS));
+    push('measured', random() < 0.01 ? Number.NaN : random() < 0.05 ? null : i / 7);
+    push('big', random() < 0.05 ? null : BigInt(i) * 9_007_199_254_740n);
+    push('taken', random() < 0.05 ? null : BigInt(i) * 1_000_003n - 5_000_000n);
+    push('extra', i % 2 === 0 ? null : JSON.stringify({ i, tag: pick(TEXTS) }));
+    push('label', random() < 0.05 ? pick(['d', null, 'A']) : pick(['a', 'b', 'c']));
+  }
+  return cols;
+}
+
+let dir: string;
+let stagingFile: string;
+let session: NativeSession;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lake-sql-plan-'));
+  stagingFile = join(dir, 'staged.parquet');
+  const writer = await NativeParquetWriter.open(stagingFile, STAGING, { rowGroupSize: 1000, statistics: false });
+  await writer.writeBatch({ rowCount: ROWS, columns: stagedRows() });
+  await writer.close();
+  session = await NativeSession.open();
+});
+
+afterAll(async () => {
+  session?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes the valid rows of one path through the real partitioned writer into `out`. */
+function writerInto(out: string): PartitionedWriter {
+  const store = createObjectStore({ kind: 'local', root: out, buckets: DEFAULT_BUCKETS });
+  const layout = createStorageLayout(store.buckets);
+  return new PartitionedWriter({
+    store,
+    tmpDir: dir,
+    specs: CONTRACT.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })),
+    rowGroupSize: 1000,
+    flushRows: 2500,
+    keyValueMetadata: {},
+    keyFor: (p, i) => layout.normalizedKey('phenotype', 'probes', 1, p, `part-${String(i).padStart(5, '0')}.parquet`),
+  });
+}
+
+async function writeValid(writer: PartitionedWriter, validator: RowValidator, file: string, rowNumbers: boolean): Promise<RejectedRow[]> {
+  const rejected: RejectedRow[] = [];
+  let row = 0;
+  for await (const batch of readParquetBatches(await fileSource(file), { batchRows: 700 })) {
+    const result = validator.validate(batch, row, rowNumbers ? batch.columns.file_row_number : undefined);
+    row += batch.rowCount;
+    rejected.push(...result.rejected);
+    for (const part of splitByPartition(result.valid, CONTRACT.source.partition_by)) if (part.batch.rowCount > 0) await writer.write(part.key, part.partition, part.batch);
+    await writer.flushIfFull();
+  }
+  return rejected;
+}
+
+async function parquetFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true });
+  return entries.filter((e) => e.endsWith('.parquet')).map((e) => join(root, e));
+}
+
+describe('SqlPlan', () => {
+  it('loads and rejects exactly the rows RowValidator does, with the same typed values, partition by partition', async () => {
+    const validator = new RowValidator(CONTRACT, STAGING);
+    // JavaScript only.
+    const jsOut = join(dir, 'js');
+    const jsWriter = writerInto(jsOut);
+    const jsRejected = await writeValid(jsWriter, validator, stagingFile, false);
+    const jsFiles = await jsWriter.finish();
+
+    // SQL first, RowValidator for the rest.
+    const sqlOut = join(dir, 'sql');
+    const sqlWriter = writerInto(sqlOut);
+    const plan = await SqlPlan.create({ contract: CONTRACT, stagingColumns: STAGING }, session);
+    const queries = await plan.forFile(stagingFile);
+    const accepted = await sqlWriter.writeQuery(queries.accepted, CONTRACT.source.partition_by, ORDER_COLUMN);
+    const rest = join(dir, 'rest.parquet');
+    await session.run(`COPY (${queries.remaining}) TO '${rest}' (FORMAT parquet)`);
+    await queries.drop();
+    await plan.close();
+    const sqlRejected = await writeValid(sqlWriter, validator, rest, true);
+    const sqlFiles = await sqlWriter.finish();
+
+    const loaded = jsFiles.reduce((n, f) => n + f.rows, 0);
+    expect(loaded + jsRejected.length).toBe(ROWS);
+    expect(sqlFiles.reduce((n, f) => n + f.rows, 0)).toBe(loaded);
+    // The SQL path does the bulk of the work, and RowValidator still sees the hard cases.
+    expect(accepted).toBeGreaterThan(loaded * 0.5);
+    expect(accepted).toBeLessThan(loaded);
+    expect(sqlRejected.map((r) => ({ row: r.row, violations: r.violations }))).toEqual(jsRejected.map((r) => ({ row: r.row, violations: r.violations })));
+    expect(sqlRejected.map((r) => r.staged)).toEqual(jsRejected.map((r) => r.staged));
+
+    // Same rows, same values, same partitions (files of one partition may split differently).
+    expect(new Set(sqlFiles.map((f) => JSON.stringify(f.partition)))).toEqual(new Set(jsFiles.map((f) => JSON.stringify(f.partition))));
+    const list = (files: string[]) => `[${files.map((f) => `'${f}'`).join(', ')}]`;
+    const jsList = list(await parquetFiles(jsOut));
+    const sqlList = list(await parquetFiles(sqlOut));
+    expect(await session.rows(`SELECT count(*) AS n FROM read_parquet(${sqlList})`)).toEqual([{ n: BigInt(loaded) }]);
+    const strip = (files: string) => `(SELECT * EXCLUDE (filename) FROM read_parquet(${files}, filename = true, hive_partitioning = false) WHERE filename LIKE '%org=' || org || '/%')`;
+    expect((await session.rows(`SELECT count(*) AS n FROM (SELECT * FROM ${strip(jsList)} EXCEPT ALL SELECT * FROM ${strip(sqlList)})`))[0]?.n).toBe(0n);
+    expect((await session.rows(`SELECT count(*) AS n FROM (SELECT * FROM ${strip(sqlList)} EXCEPT ALL SELECT * FROM ${strip(jsList)})`))[0]?.n).toBe(0n);
+    expect((await session.rows(`SELECT count(*) AS n FROM ${strip(sqlList)}`))[0]?.n).toBe(BigInt(loaded));
+  });
+
+  it('gives no plan for what it does not mirror, so RowValidator takes every row', async () => {
+    const decimal = parseContract(
+      `
+dataset: { name: d, domain: phenotype, schema_version: 1.0.0 }
+source: { kind: postgres, table: d, key: [id] }
+fields:
+  - { name: id, type: int32, nullable: false }
+  - { name: amount, type: "decimal(10,2)", source: value }
+`,
+      'inline',
+    ) as DatasetContract;
+    await expect(SqlPlan.create({ contract: decimal, stagingColumns: STAGING }, session)).rejects.toBeInstanceOf(Unplannable);
+  });
+});
