@@ -169,14 +169,30 @@ function xid8Expr(xmin: string, xmax8: string): string {
   return `(CASE WHEN ${epoch} + ${x} > ${xmax8}::int8 THEN ${epoch} + ${x} - 4294967296 ELSE ${epoch} + ${x} END)::text::xid8`;
 }
 
+/** Lake types of partition fields whose source values group as they are (see `fingerprintQuery`). */
+const INTEGER_TYPES = new Set<string>(['int16', 'int32', 'int64']);
+
 /**
  * Per-partition fingerprints computed inside PostgreSQL, without moving rows.
  *
- * Mutable tables: row count, the sum of key hashes (inserts, deletes, rows moving between
- * partitions), the sum of the row versions' `xmin` of the table and of every joined lookup row (any
- * UPDATE writes a new row version with a newer transaction id, even when the application forgot to
- * touch `updated_at`), and the largest cursor value. A transaction that commits after a run's
- * snapshot changes them at the next run.
+ * Mutable tables: `count:hash`, the row count and the `bit_xor` of one 64-bit hash per row over
+ * its key and the `xmin` of its row version and of every joined lookup row. Every change to a row
+ * changes its hash: an insert or delete adds or removes one (and changes the count), a row moving
+ * between partitions leaves one and enters the other, and any UPDATE, even one that forgot
+ * `updated_at` or wrote the same values, writes a new row version with a new transaction id; so
+ * does an update of a joined row, for every row that joins it. A transaction that commits after a
+ * run's snapshot changes them at the next run. No largest cursor: a cursor changes only with its
+ * row's (or joined row's) `xmin`.
+ * Why one hash per row and not separate sums or xors per column: a joined row's `xmin` is the same
+ * on every row that joins it, so an xor per column cancels when an even number of a partition's
+ * rows join an updated lookup row. Keys are unique, so no two rows hash the same input, and a new
+ * row version's `xmin` has not been seen before (until the 32-bit counter wraps), so every change
+ * replaces a row's hash by an unrelated one: a partition's xor stays the same by chance only
+ * (about 2^-64). `hash_record_extended` combines its columns' hashes linearly (`31 * h + e`);
+ * `hashint4extended(0, seed)` then mixes all 64 bits of the result, so that rows sharing a change
+ * do not change their hashes in correlated bits. Everything stays int8: no numeric sums, no text
+ * per row. A fingerprint of an older format differs from every new one: the first run after a
+ * change of format re-extracts every partition once.
  *
  * Insert-only tables (`mode: insert_only`): row count (deletes, which come only with a parent),
  * largest cursor and the joined rows' newest `xmin` (an updated parent has a newer one); plus `fresh_rows`: how many rows whose cursor
@@ -184,27 +200,35 @@ function xid8Expr(xmin: string, xmax8: string): string {
  * version's snapshot (late arrivals, transactions that committed after the last run). Only that
  * window's rows are checked row by row. A partition whose count grew by exactly its fresh rows,
  * joined rows unchanged, only gained rows: the run stages just those and appends them.
+ *
+ * Rows are grouped by the partition values themselves and the partition key text is built once
+ * per partition (not a jsonb per row); the key is the same text `partitionKeyExpr` gives each of
+ * its rows. Integer fields (integer columns or expressions) group by their value: equal integers
+ * print the same. String fields group by their text's bytes (`COLLATE "C"`: a column's collation
+ * may call different texts equal).
  */
 export function fingerprintQuery(contract: DatasetContract, organizationId?: number, insertOnly?: InsertOnlyBase): string {
   const parts = queryParts(contract, organizationId);
-  const keyText = parts.keyExprs.length === 1 ? `${parts.keyExprs[0]}::text` : `jsonb_build_array(${parts.keyExprs.join(', ')})::text`;
-  const sumXmin = (x: string) => `coalesce(sum((${x}::text)::int8), 0)::text`;
-  const cursor = parts.cursorExpr ? `coalesce(max(${parts.cursorExpr})::text, '')` : "''";
-  let fp: string[];
+  let fp: string;
   let freshRows = '0';
   if (contract.source.mode === 'insert_only') {
     // Joined rows by their newest row version, not a sum: a sum grows with every appended row.
     const maxXmin = (x: string) => `coalesce(max((${x}::text)::int8), 0)::text`;
-    fp = ['count(*)::text', ...parts.xminExprs.slice(1).map(maxXmin), cursor];
+    const cursor = parts.cursorExpr ? `coalesce(max(${parts.cursorExpr})::text, '')` : "''";
+    fp = ['count(*)::text', ...parts.xminExprs.slice(1).map(maxXmin), cursor].join(" || ':' || ");
     if (insertOnly && parts.cursorExpr) {
       freshRows = `count(*) FILTER (WHERE ${freshRowPredicate(contract, parts, insertOnly)})`;
     }
   } else {
-    fp = [`sum(hashtextextended(${keyText}, 0)::numeric)::text`, ...parts.xminExprs.map(sumXmin), cursor];
+    const rowHash = `hashint4extended(0, hash_record_extended(ROW(${[...parts.keyExprs, ...parts.xminExprs].join(', ')}), 0))`;
+    fp = `count(*)::text || ':' || bit_xor(${rowHash})::text`;
   }
-  return `SELECT ${partitionKeyExpr(parts)} AS key, count(*)::int8 AS rows, ${fp.join(" || ':' || ")} AS fingerprint, ${freshRows}::int8 AS fresh_rows FROM ${parts.from}${
-    parts.where.length ? ` WHERE ${parts.where.join(' AND ')}` : ''
-  } GROUP BY 1 ORDER BY 1`;
+  const fields = contract.source.partition_by.map((name) => contract.fields.find((f) => f.name === name)?.type);
+  const groups = parts.partitionExprs.length === 0 ? ["'[]'::text"] : parts.partitionExprs.map((e, i) => (INTEGER_TYPES.has(fields[i] ?? '') ? e : `(${e})::text COLLATE "C"`));
+  const key = parts.partitionExprs.length === 0 ? 'g.p0' : `jsonb_build_array(${groups.map((_, i) => `g.p${i}::text`).join(', ')})::text`;
+  const where = parts.where.length ? ` WHERE ${parts.where.join(' AND ')}` : '';
+  const inner = `SELECT ${groups.map((e, i) => `${e} AS p${i}`).join(', ')}, count(*)::int8 AS rows, ${fp} AS fingerprint, ${freshRows}::int8 AS fresh_rows FROM ${parts.from}${where} GROUP BY ${groups.map((_, i) => i + 1).join(', ')}`;
+  return `SELECT ${key} AS key, g.rows, g.fingerprint, g.fresh_rows FROM (${inner}) g ORDER BY 1`;
 }
 
 /** The lake type a staged PostgreSQL column is written as (numeric stays exact, as text). */
