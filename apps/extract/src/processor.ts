@@ -6,10 +6,11 @@ import { type ColumnSpec, type DatasetContract, type ExtractResult, type Partiti
 import type { Logger } from '@lake/logging';
 import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
-import type { ObjectKey, ObjectStore, StorageLayout } from '@lake/storage';
+import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
 import { backfillMatcher } from './backfill.js';
+import { CsvUnreadable, csvStageable, stageThroughCsv } from './csv-stage.js';
 import { extractFiles } from './file-source/file-extract.js';
 import { type InsertOnlyBase, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
 
@@ -44,6 +45,12 @@ export interface ExtractDeps {
   fileRows?: number;
   /** The BrAPI 2.1 OpenAPI document, for contracts of BrAPI JSON files. */
   brapiOpenApiPath?: string;
+  /**
+   * Stage through PostgreSQL's CSV output read by DuckDB when every column allows it
+   * (csv-stage.ts); off, every query goes through binary COPY and the JavaScript decoder.
+   * @defaultValue true
+   */
+  csv?: boolean;
 }
 
 /**
@@ -145,57 +152,85 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
         const fileRows = deps.fileRows ?? 65_536;
-        const decoder = new BinaryCopyDecoder(descriptors, { batchRows: Math.min(deps.batchRows ?? 8192, fileRows) });
+        const rowGroupSize = deps.rowGroupSize ?? 16_384;
+        const keyValueMetadata = { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) };
+        // The first file keeps the plain name; an organization past `fileRows` rows gets more.
+        const keyOf = (part: number) => deps.layout.stagingKey(domain, job.runId, name, partition, part === 0 ? `part-a${ctx.attempt}.parquet` : `part-a${ctx.attempt}-${part}.parquet`);
+        const tmpOf = (part: number, ext: string) => join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}-${part}.${ext}`);
+        const firstFile = files.length;
+        const rowsBefore = sourceRows;
         let orgRows = 0;
-        let part = 0;
-        let open: { writer: NativeParquetWriter; tmp: string; key: ObjectKey } | undefined;
-        /** Closes the open staging file and uploads it. */
-        const stage = async () => {
-          if (!open) return;
-          const { writer, tmp, key } = open;
-          open = undefined;
+        /** Uploads a finished staging file. */
+        const publish = async (part: number, tmp: string, rows: number) => {
+          const key = keyOf(part);
           try {
-            const written = await writer.close();
             const put = await deps.store.putFile(key, tmp);
-            files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows: written.rowCount, bytes: put.size });
-            log.info({ organization: org, rows: written.rowCount, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
+            files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows, bytes: put.size });
+            log.info({ organization: org, rows, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
           } finally {
-            await writer.abort();
             await rm(tmp, { force: true });
           }
+          orgRows += rows;
+          sourceRows += rows;
+          await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
           await ctx.failpoint('after-first-file');
         };
-        try {
-          for await (const batch of decoder.decode(copyOutBinary(client, sql))) {
-            if (!open) {
-              // The first file keeps the plain name; an organization past `fileRows` rows gets more.
-              const file = part === 0 ? `part-a${ctx.attempt}.parquet` : `part-a${ctx.attempt}-${part}.parquet`;
-              const tmp = join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}-${part}.parquet`);
-              part++;
-              // Staging is read once, by transform, whole: no file statistics are needed.
-              const writer = await NativeParquetWriter.open(tmp, specs, {
-                rowGroupSize: deps.rowGroupSize ?? 16_384,
-                statistics: false,
-                keyValueMetadata: { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) },
-              });
-              open = { writer, tmp, key: deps.layout.stagingKey(domain, job.runId, name, partition, file) };
+        let staged = false;
+        if (deps.csv !== false && csvStageable(descriptors)) {
+          try {
+            let part = 0;
+            const csvOptions = { fileRows, rowGroupSize, keyValueMetadata, csvPath: (i: number) => tmpOf(i, 'csv'), parquetPath: (i: number) => tmpOf(i, 'parquet') };
+            for await (const written of stageThroughCsv(client, sql, descriptors, specs, csvOptions)) await publish(part++, written.path, written.rows);
+            staged = true;
+          } catch (err) {
+            if (!(err instanceof CsvUnreadable)) throw err;
+            // Same snapshot, same query: binary COPY stages it and names any unrepresentable value.
+            log.info({ organization: org, reason: err.message }, 'staging through binary COPY');
+            files.splice(firstFile);
+            sourceRows = rowsBefore;
+            orgRows = 0;
+          }
+        }
+        if (!staged) {
+          const decoder = new BinaryCopyDecoder(descriptors, { batchRows: Math.min(deps.batchRows ?? 8192, fileRows) });
+          let part = 0;
+          let open: { writer: NativeParquetWriter; tmp: string; rows: number } | undefined;
+          /** Closes the open staging file and uploads it. */
+          const stage = async () => {
+            if (!open) return;
+            const { writer, tmp } = open;
+            open = undefined;
+            try {
+              const written = await writer.close();
+              await publish(part - 1, tmp, written.rowCount);
+            } finally {
+              await writer.abort();
+              await rm(tmp, { force: true });
             }
-            await open.writer.writeBatch(batch);
-            orgRows += batch.rowCount;
-            sourceRows += batch.rowCount;
-            await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
-            if (orgRows >= part * fileRows) await stage();
+          };
+          try {
+            for await (const batch of decoder.decode(copyOutBinary(client, sql))) {
+              if (!open) {
+                const tmp = tmpOf(part, 'parquet');
+                part++;
+                // Staging is read once, by transform, whole: no file statistics are needed.
+                open = { writer: await NativeParquetWriter.open(tmp, specs, { rowGroupSize, statistics: false, keyValueMetadata }), tmp, rows: 0 };
+              }
+              await open.writer.writeBatch(batch);
+              open.rows += batch.rowCount;
+              if (open.rows >= fileRows) await stage();
+            }
+            await stage();
+          } finally {
+            if (open) {
+              await open.writer.abort();
+              await rm(open.tmp, { force: true });
+            }
           }
-          await stage();
-          // The fingerprints and the rows come from one snapshot: they must agree exactly.
-          if (orgRows !== expected) {
-            throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
-          }
-        } finally {
-          if (open) {
-            await open.writer.abort();
-            await rm(open.tmp, { force: true });
-          }
+        }
+        // The fingerprints and the rows come from one snapshot: they must agree exactly.
+        if (orgRows !== expected) {
+          throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
         }
       }
       await client.query('COMMIT');

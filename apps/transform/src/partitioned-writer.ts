@@ -78,12 +78,12 @@ export class PartitionedWriter {
    * `NativePartitionedWriter.insertQuery`), each to its partition's open file, as `write` would.
    * Returns the rows appended.
    */
-  async writeQuery(select: string, partitionBy: readonly string[], orderBy?: string): Promise<number> {
+  async writeQuery(select: string, partitionBy: readonly string[]): Promise<number> {
     this.writer ??= await NativePartitionedWriter.open(this.opts.specs, this.nativeOptions());
     const rows = await this.writer.insertQuery(select, partitionBy, (values) => {
       const partition: PartitionPairs = partitionBy.map((c, i) => [c, values[i] ?? null]);
       return this.openFile(partitionKey(values), partition).id;
-    }, orderBy);
+    });
     return rows;
   }
 

@@ -26,7 +26,7 @@ import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { type BoundScale, RowValidator } from './row-validator.js';
-import { ORDER_COLUMN, SqlPlan, Unplannable } from './sql-plan.js';
+import { SqlPlan, Unplannable } from './sql-plan.js';
 
 export interface TransformDeps {
   catalog: Catalog;
@@ -133,7 +133,7 @@ export function createTransformProcessor(deps: TransformDeps) {
             // Rows SQL accepts go straight into the writer's table; RowValidator reads the rest.
             const queries = await plan.forFile(local);
             try {
-              const accepted = await data.writeQuery(queries.accepted, partitionBy, ORDER_COLUMN);
+              const accepted = await data.writeQuery(queries.accepted, partitionBy);
               inputRows += accepted;
               loadedRows += accepted;
               await session.run(`COPY (${queries.remaining}) TO ${sqlString(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);

@@ -49,11 +49,8 @@ interface Lookup {
   build(session: NativeSession, file: string): Promise<string>;
 }
 
-/** The column of `FilePlan.accepted` that gives the staged order (for `insertQuery`). */
-export const ORDER_COLUMN = '__lake_order';
-
 export interface FilePlan {
-  /** The accepted rows, as the output columns in their types, plus `ORDER_COLUMN`. */
+  /** The accepted rows, as the output columns in their types, in staged order. */
   accepted: string;
   /** Every other staged row (all staging columns plus `file_row_number`), in staged order. */
   remaining: string;
@@ -133,12 +130,13 @@ export class SqlPlan {
       const checked = NativeSession.tableName('lake_checked');
       tables.push(checked);
       const values = this.values.map((v, i) => `${v} AS "__v${i}"`);
-      await this.session.run(`CREATE TABLE ${ident(checked)} AS SELECT x.file_row_number, ${accept} AS __accept, ${values.join(', ')} FROM (${inner}) x`);
+      // In staged order (the lookups are joined): the accepted rows are then read in order.
+      await this.session.run(`CREATE TABLE ${ident(checked)} AS SELECT x.file_row_number, ${accept} AS __accept, ${values.join(', ')} FROM (${inner}) x ORDER BY x.file_row_number`);
       const out = outputColumns(this.opts.contract);
       const select = out.map((c, i) => `CAST(c."__v${i}" AS ${duckdbType(parseLakeType(c.type))}) AS ${ident(c.name)}`);
       const stagedCols = [...this.opts.stagingColumns.map((c) => `s.${ident(c.name)}`), 's.file_row_number'];
       return {
-        accepted: `SELECT ${select.join(', ')}, c.file_row_number AS ${ORDER_COLUMN} FROM ${ident(checked)} c WHERE c.__accept`,
+        accepted: `SELECT ${select.join(', ')} FROM ${ident(checked)} c WHERE c.__accept`,
         remaining: `SELECT ${stagedCols.join(', ')} FROM ${source} s JOIN ${ident(checked)} c ON c.file_row_number = s.file_row_number WHERE NOT c.__accept ORDER BY s.file_row_number`,
         drop,
       };

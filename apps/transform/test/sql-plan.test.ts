@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitByPartition } from '../src/partition-router.js';
 import { PartitionedWriter } from '../src/partitioned-writer.js';
 import { type RejectedRow, RowValidator } from '../src/row-validator.js';
-import { ORDER_COLUMN, SqlPlan, Unplannable } from '../src/sql-plan.js';
+import { SqlPlan, Unplannable } from '../src/sql-plan.js';
 
 /** Text values that probe every rule the SQL mirrors: forms it accepts, forms it must leave alone. */
 const TEXTS = [
@@ -199,7 +199,7 @@ describe('SqlPlan', () => {
     const sqlWriter = writerInto(sqlOut);
     const plan = await SqlPlan.create({ contract: CONTRACT, stagingColumns: STAGING }, session);
     const queries = await plan.forFile(stagingFile);
-    const accepted = await sqlWriter.writeQuery(queries.accepted, CONTRACT.source.partition_by, ORDER_COLUMN);
+    const accepted = await sqlWriter.writeQuery(queries.accepted, CONTRACT.source.partition_by);
     const rest = join(dir, 'rest.parquet');
     await session.run(`COPY (${queries.remaining}) TO '${rest}' (FORMAT parquet)`);
     await queries.drop();

@@ -277,13 +277,13 @@ export class NativePartitionedWriter {
   /**
    * Appends the rows of a DuckDB query (run on the shared instance, so it may read Parquet files
    * with `read_parquet` and any table of a `NativeSession`) to the writer's files. The query yields
-   * the writer's columns by name, already of their types, plus `orderBy` when given (rows are
-   * appended in its order; the query is run twice, so it must be deterministic). Each row goes
-   * to the file `fileFor(partition)` names, where `partition` is the row's values of
-   * `partitionColumns` as text (`CAST(… AS VARCHAR)`, null as null), asked once per distinct
+   * the writer's columns by name, already of their types; rows are appended in the order it
+   * gives them (it runs twice, so it must be deterministic: read a table, filter, project).
+   * Each row goes to the file `fileFor(partition)` names, where `partition` is the row's values
+   * of `partitionColumns` as text (`CAST(… AS VARCHAR)`, null as null), asked once per distinct
    * partition. Returns the number of rows appended.
    */
-  async insertQuery(select: string, partitionColumns: readonly string[], fileFor: (partition: Array<string | null>) => number, orderBy?: string): Promise<number> {
+  async insertQuery(select: string, partitionColumns: readonly string[], fileFor: (partition: Array<string | null>) => number): Promise<number> {
     this.assertOpen('insertQuery');
     this.busy = true;
     try {
@@ -294,7 +294,8 @@ export class NativePartitionedWriter {
       const keys = partitionColumns.map((c, i) => `CAST(${identifier(c)} AS VARCHAR) AS p${i}`);
       const groups = (await this.connection.runAndReadAll(`SELECT ${[...keys, 'count(*) AS n'].join(', ')} FROM (${select}) GROUP BY ALL ORDER BY ALL`)).getRowObjectsJS();
       let inserted = 0;
-      const mapping: string[] = [];
+      const cases: string[] = [];
+      const ids: number[] = [];
       for (const g of groups) {
         const partition = partitionColumns.map((_, i) => (g[`p${i}`] ?? null) as string | null);
         const file = fileFor(partition);
@@ -302,16 +303,19 @@ export class NativePartitionedWriter {
         const n = Number(g.n);
         this.rows.set(file, (this.rows.get(file) ?? 0) + n);
         inserted += n;
-        mapping.push(`(${[...partition.map((v) => (v === null ? 'NULL::VARCHAR' : `${literal(v)}::VARCHAR`)), String(file)].join(', ')})`);
+        const match = partitionColumns.map((c, i) => {
+          const v = partition[i];
+          return `CAST(q.${identifier(c)} AS VARCHAR) ${v === null || v === undefined ? 'IS NULL' : `= ${literal(v)}`}`;
+        });
+        cases.push(`WHEN ${match.join(' AND ') || 'TRUE'} THEN ${file}`);
+        ids.push(file);
       }
       if (inserted > 0) {
         const columns = this.columns.map((c) => `q.${identifier(c.spec.name)}`).join(', ');
-        const on = partitionColumns.map((c, i) => `CAST(q.${identifier(c)} AS VARCHAR) IS NOT DISTINCT FROM m.p${i}`);
-        const mapped = [...partitionColumns.map((_, i) => `p${i}`), 'file'];
-        await this.connection.run(
-          `INSERT INTO temp.main.${identifier(this.table)} SELECT ${columns}, m.file FROM (${select}) q ` +
-            `JOIN (VALUES ${mapping.join(', ')}) m(${mapped.join(', ')}) ON ${on.length ? on.join(' AND ') : 'TRUE'}${orderBy ? ` ORDER BY q.${identifier(orderBy)}` : ''}`,
-        );
+        // Each row's file by a CASE rather than a join: a projection keeps the query's row order
+        // without a sort of the wide rows (which outgrew the memory limit with two threads).
+        const file = ids.length === 1 ? String(ids[0]) : `CASE ${cases.join(' ')} END`;
+        await this.connection.run(`INSERT INTO temp.main.${identifier(this.table)} SELECT ${columns}, ${file} FROM (${select}) q`);
         this.pending += inserted;
       }
       return inserted;

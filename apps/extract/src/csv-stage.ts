@@ -1,0 +1,185 @@
+/**
+ * Staging through PostgreSQL's CSV output, read by DuckDB: for queries whose every column has a
+ * CSV text DuckDB reads back as exactly the value binary COPY gives, the rows never become
+ * JavaScript values. PostgreSQL writes `COPY … TO STDOUT (FORMAT csv)`, the stream is cut into
+ * files of whole records (a quote-aware scan: a newline inside a quoted field is data), and
+ * DuckDB turns each into a staging Parquet file with the same column types and footer the
+ * binary path writes. A value DuckDB cannot read (a BC date, say) or the lake cannot represent
+ * (an infinite timestamp) fails the conversion with `CsvUnreadable`; the caller then stages the
+ * same query through binary COPY, whose decoder reports such values precisely.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { ColumnSpec } from '@lake/contracts';
+import { duckdbType, NativeSession } from '@lake/parquet';
+import { parseLakeType } from '@lake/contracts';
+import type { ClientBase } from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { ColumnDescriptor, PgType } from './pg-copy/index.js';
+import { stripTrailingSemicolons } from './pg-copy/copy-out.js';
+
+/** How DuckDB reads each PostgreSQL type's CSV text; types not listed take the binary path. */
+const CSV_READ_TYPES: Partial<Record<PgType, string>> = {
+  int2: 'SMALLINT',
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  float4: 'FLOAT',
+  float8: 'DOUBLE',
+  bool: 'BOOLEAN',
+  text: 'VARCHAR',
+  varchar: 'VARCHAR',
+  bpchar: 'VARCHAR',
+  name: 'VARCHAR',
+  uuid: 'VARCHAR',
+  json: 'VARCHAR',
+  jsonb: 'VARCHAR',
+  // Read as text and cast in the SELECT: DuckDB's date parser drops PostgreSQL's ` BC` suffix.
+  date: 'VARCHAR',
+  timestamp: 'VARCHAR',
+  timestamptz: 'VARCHAR',
+};
+
+/** The DuckDB type each date-like PostgreSQL type's text is cast to. */
+const TIME_TYPES: Partial<Record<PgType, string>> = { date: 'DATE', timestamp: 'TIMESTAMP', timestamptz: 'TIMESTAMPTZ' };
+
+/** A CSV part DuckDB could not turn into staging Parquet. */
+export class CsvUnreadable extends Error {}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** True when every column of the query can be staged through CSV. */
+export function csvStageable(descriptors: readonly ColumnDescriptor[]): boolean {
+  return descriptors.length > 0 && descriptors.every((d) => CSV_READ_TYPES[d.pgType] !== undefined);
+}
+
+export interface CsvStageOptions {
+  /** Records per staging file. */
+  fileRows: number;
+  rowGroupSize: number;
+  keyValueMetadata: Record<string, string>;
+  /** Local path of the `index`-th CSV part and of its staging file. */
+  csvPath(index: number): string;
+  parquetPath(index: number): string;
+}
+
+/**
+ * Runs `sql` as CSV COPY on `client` (inside the caller's transaction) and yields each staging
+ * file as it is written: its local path and row count. The caller uploads and removes it.
+ */
+export async function* stageThroughCsv(
+  client: ClientBase,
+  sql: string,
+  descriptors: readonly ColumnDescriptor[],
+  specs: readonly ColumnSpec[],
+  opts: CsvStageOptions,
+): AsyncGenerator<{ path: string; rows: number }, void, undefined> {
+  const session = await NativeSession.open();
+  const stream: Readable = client.query(copyStreams.to(`COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT csv)`, { highWaterMark: 262_144 }));
+  let failed = false;
+  stream.once('error', () => {
+    failed = true;
+  });
+  let finished = false;
+  let index = 0;
+  let out: WriteStream | undefined;
+  let records = 0;
+  let inQuote = false;
+  const open = () => {
+    out = createWriteStream(opts.csvPath(index));
+    records = 0;
+  };
+  const close = async (): Promise<{ path: string; rows: number }> => {
+    const file = out as WriteStream;
+    out = undefined;
+    file.end();
+    await once(file, 'close');
+    const path = opts.parquetPath(index);
+    let rows: number;
+    try {
+      rows = await toParquet(session, opts.csvPath(index), path, descriptors, specs, opts);
+    } finally {
+      await rm(opts.csvPath(index), { force: true });
+    }
+    if (rows !== records) throw new CsvUnreadable(`DuckDB read ${rows} rows of a CSV part holding ${records} records`);
+    index++;
+    return { path, rows };
+  };
+  try {
+    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const byte = chunk[i];
+        if (byte === 0x22) inQuote = !inQuote;
+        else if (byte === 0x0a && !inQuote) {
+          if (!out) open();
+          records++;
+          if (records === opts.fileRows) {
+            const stream = out as WriteStream;
+            if (!stream.write(chunk.subarray(start, i + 1))) await once(stream, 'drain');
+            start = i + 1;
+            yield await close();
+          }
+        }
+      }
+      if (start < chunk.length) {
+        if (!out) open();
+        const stream = out as WriteStream;
+        if (!stream.write(chunk.subarray(start))) await once(stream, 'drain');
+      }
+    }
+    finished = true;
+    if (inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
+    if (out) yield await close();
+  } finally {
+    if (out) {
+      out.destroy();
+      await rm(opts.csvPath(index), { force: true });
+    }
+    if (!finished && !failed && !stream.readableEnded) {
+      // Read the rest so the connection and its transaction stay usable for the binary path.
+      await new Promise<void>((resolve) => {
+        stream.once('error', () => resolve());
+        stream.once('end', () => resolve());
+        stream.resume();
+      });
+    }
+    session.close();
+  }
+}
+
+/** Converts one CSV part; returns its row count. */
+async function toParquet(
+  session: NativeSession,
+  csv: string,
+  parquet: string,
+  descriptors: readonly ColumnDescriptor[],
+  specs: readonly ColumnSpec[],
+  opts: CsvStageOptions,
+): Promise<number> {
+  const columns = descriptors.map((d) => `${lit(d.name)}: ${lit(CSV_READ_TYPES[d.pgType] as string)}`);
+  const select = descriptors.map((d, i) => {
+    const col = ident(d.name);
+    const type = duckdbType(parseLakeType((specs[i] as ColumnSpec).type));
+    // BC and infinite dates and timestamps are left to the binary decoder, which converts the
+    // first and names the second (no lake value) by row.
+    const time = TIME_TYPES[d.pgType];
+    const value = time ? `CASE WHEN ${col} LIKE '% BC' OR ${col} IN ('infinity', '-infinity') THEN error('${d.pgType} ' || ${col} || ' is left to binary COPY') ELSE CAST(${col} AS ${time}) END` : col;
+    return `CAST(${value} AS ${type}) AS ${col}`;
+  });
+  const kv = Object.entries(opts.keyValueMetadata).map(([k, v]) => `${lit(k)}: ${lit(v)}`);
+  const read =
+    `read_csv(${lit(csv)}, auto_detect = false, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', ` +
+    `allow_quoted_nulls = false, columns = {${columns.join(', ')}})`;
+  try {
+    const result = await session.rows(
+      `COPY (SELECT ${select.join(', ')} FROM ${read}) TO ${lit(parquet)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${opts.rowGroupSize}${kv.length ? `, KV_METADATA {${kv.join(', ')}}` : ''})`,
+    );
+    return Number(Object.values(result[0] ?? {})[0] ?? -1);
+  } catch (error) {
+    await rm(parquet, { force: true });
+    throw new CsvUnreadable((error as Error).message);
+  }
+}

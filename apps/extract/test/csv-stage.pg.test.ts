@@ -1,0 +1,138 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ColumnSpec } from '@lake/contracts';
+import { NativeParquetWriter, NativeSession, readKeyValueMetadata, fileSource } from '@lake/parquet';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CsvUnreadable, csvStageable, stageThroughCsv } from '../src/csv-stage.js';
+import { BinaryCopyDecoder, copyOutBinary, describeQuery } from '../src/pg-copy/index.js';
+import { stagingType } from '../src/source-query.js';
+import { connectTestClient, uniqueName } from './pg-copy-db.js';
+
+const COLUMNS = `id int4 PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, b bool, txt text, vc varchar(40), bp char(5),
+  nm name, d date, ts timestamp, tstz timestamptz, j json, jb jsonb, u uuid`;
+
+/** Values CSV could blur: NULL against '', quotes, commas and newlines in text, float extremes, µs. */
+const ROWS = [
+  `(1, -32768, -9223372036854775808, '-3.4028235e38', '-1.7976931348623157e308', false, '', '', '', '', '1969-12-31',
+    '1969-12-31 23:59:59.999999', '1900-01-01 00:00:00.000001+00', '{ "a" :  "x" }', '{}', '00000000-0000-0000-0000-000000000000')`,
+  `(2, 32767, 9223372036854775807, 'Infinity', 'NaN', true, 'héllo 😀 "quoted", comma', 'emoji 👩‍👩‍👧 ok', 'ab', 'név',
+    '2000-01-01', '2000-01-01 00:00:00.000001', '1999-12-31 23:59:59.999999+00', '{"ü": "😀", "n": [1, 2.50], "q": "a\\"b"}',
+    '{"ü": "😀", "n": [1, 2.50]}', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')`,
+  `(3, 0, 9007199254740993, '1.1', '0.1', NULL, '\uFEFFbom', NULL, 'abcde', 'x', '0001-01-01', '1000-06-15 12:34:56.789012',
+    '2038-01-19 03:14:08.5+05:30', '[]', '[1, "two", null, {"k": false}]', 'ffffffff-ffff-ffff-ffff-ffffffffffff')`,
+  `(4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+  `(5, -1, -1, '-0', '-0', true, E'line1\\nline2\\ttab \\\\ backslash\\r\\n"', '"', NULL, NULL, '5874897-12-31', '1970-01-01 00:00:00',
+    '1970-01-01 00:00:00+00', 'null', '"s"', NULL)`,
+  `(6, 1, 1, '3.4028235e38', '1.7976931348623157e308', false, 'NULL', ',', 'c', 'd', '1970-01-01', '2262-04-11 23:47:16.854775',
+    '294000-01-01 00:00:00+00', '1', '1', '123e4567-e89b-12d3-a456-426614174000')`,
+  `(7, 2, 2, '1e-45', '5e-324', true, E'\\n', E'"\\n"', 'z', 'z', '1600-02-29', '0001-01-01 00:00:00', '2000-01-01 00:00:00+00',
+    '{"big": 123456789012345678901234567890}', '{"big": 123456789012345678901234567890}', '01234567-89ab-cdef-0123-456789abcdef')`,
+];
+
+let client: pg.Client;
+let table: string;
+let dir: string;
+let session: NativeSession;
+
+beforeAll(async () => {
+  client = await connectTestClient();
+  table = uniqueName('csv_stage');
+  await client.query(`CREATE TABLE ${table} (${COLUMNS})`);
+  await client.query(`INSERT INTO ${table} VALUES ${ROWS.join(',\n')}`);
+  // Many more ordinary rows, so parts split mid-stream.
+  await client.query(
+    `INSERT INTO ${table} SELECT g, g % 100, g::int8 * 1000003, g / 7.0, g / 3.0, g % 2 = 0, 'row ' || g || E'\\n"x"', 'v' || g, 'p', 'n',
+       date '2020-01-01' + g, timestamp '2020-01-01' + g * interval '1.000001 second', timestamptz '2020-01-01 00:00:00+00' + g * interval '1 ms',
+       json_build_object('g', g), jsonb_build_object('g', g), NULL FROM generate_series(100, 5099) g`,
+  );
+  dir = await mkdtemp(join(tmpdir(), 'lake-csv-stage-'));
+  session = await NativeSession.open();
+});
+
+afterAll(async () => {
+  session?.close();
+  await client?.query(`DROP TABLE IF EXISTS ${table}`);
+  await client?.end();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function stage(sql: string, tag: string, fileRows: number) {
+  const descriptors = await describeQuery(client, sql);
+  const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
+  const kv = { 'lake.columns': JSON.stringify(specs), 'lake.stage': 'extract' };
+  const csvParts: Array<{ path: string; rows: number }> = [];
+  for await (const part of stageThroughCsv(client, sql, descriptors, specs, {
+    fileRows,
+    rowGroupSize: 1000,
+    keyValueMetadata: kv,
+    csvPath: (i) => join(dir, `${tag}-${i}.csv`),
+    parquetPath: (i) => join(dir, `${tag}-${i}.parquet`),
+  })) {
+    csvParts.push(part);
+  }
+  const binary = join(dir, `${tag}-binary.parquet`);
+  const writer = await NativeParquetWriter.open(binary, specs, { rowGroupSize: 1000, statistics: false, keyValueMetadata: kv });
+  for await (const batch of new BinaryCopyDecoder(descriptors).decode(copyOutBinary(client, sql))) await writer.writeBatch(batch);
+  await writer.close();
+  return { csvParts, binary, descriptors };
+}
+
+const list = (paths: string[]) => `[${paths.map((p) => `'${p}'`).join(', ')}]`;
+
+describe('staging through CSV', () => {
+  it("gives the binary path's rows, values, types and footer, in parts of whole records", async () => {
+    const sql = `SELECT * FROM ${table} ORDER BY id`;
+    const { csvParts, binary, descriptors } = await stage(sql, 'all', 777);
+    expect(csvStageable(descriptors)).toBe(true);
+    expect(csvParts.map((p) => p.rows)).toEqual([...Array(6).fill(777), 5007 - 6 * 777]);
+    const csv = list(csvParts.map((p) => p.path));
+    const count = async (q: string) => Number((await session.rows(`SELECT count(*) AS n FROM (${q})`))[0]?.n);
+    expect(await count(`SELECT * FROM read_parquet(${csv}) EXCEPT ALL SELECT * FROM read_parquet('${binary}')`)).toBe(0);
+    expect(await count(`SELECT * FROM read_parquet('${binary}') EXCEPT ALL SELECT * FROM read_parquet(${csv})`)).toBe(0);
+    expect(await count(`SELECT * FROM read_parquet(${csv})`)).toBe(5007);
+    // Row order is the query's.
+    const ids = (await session.rows(`SELECT id FROM read_parquet(${csv})`)).map((r) => r.id);
+    expect(ids).toEqual([...ids].sort((a, b) => Number(a) - Number(b)));
+    // NULL and '' stay apart; multi-line text survives.
+    const texts = await session.rows(`SELECT id, txt, vc FROM read_parquet(${csv}) WHERE id IN (1, 4, 5, 7) ORDER BY id`);
+    expect(texts).toEqual([
+      { id: 1, txt: '', vc: '' },
+      { id: 4, txt: null, vc: null },
+      { id: 5, txt: 'line1\nline2\ttab \\ backslash\r\n"', vc: '"' },
+      { id: 7, txt: '\n', vc: '"\n"' },
+    ]);
+    const schema = async (file: string) => (await session.rows(`SELECT name, type, logical_type, converted_type FROM parquet_schema('${file}')`)).map((r) => JSON.stringify(r));
+    expect(await schema(csvParts[0]?.path as string)).toEqual(await schema(binary));
+    expect(await readKeyValueMetadata(await fileSource(csvParts[0]?.path as string))).toEqual(await readKeyValueMetadata(await fileSource(binary)));
+  });
+
+  it('refuses what the lake cannot represent or DuckDB cannot read, leaving nothing behind', async () => {
+    for (const [tag, value] of [
+      ['inf', `'infinity'::timestamptz`],
+      ['bc', `'0044-03-15 BC'::date`],
+    ]) {
+      const sql = `SELECT id, ${value} AS v FROM ${table} WHERE id < 10 ORDER BY id`;
+      const descriptors = await describeQuery(client, sql);
+      const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
+      const parts = stageThroughCsv(client, sql, descriptors, specs, {
+        fileRows: 100,
+        rowGroupSize: 100,
+        keyValueMetadata: {},
+        csvPath: (i) => join(dir, `${tag}-${i}.csv`),
+        parquetPath: (i) => join(dir, `${tag}-${i}.parquet`),
+      });
+      await expect(parts.next()).rejects.toBeInstanceOf(CsvUnreadable);
+      expect((await readdir(dir)).filter((f) => f.startsWith(`${tag}-`))).toEqual([]);
+      // The connection is still usable for the binary path.
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    }
+  });
+
+  it('leaves arrays and numerics to the binary path', async () => {
+    const descriptors = await describeQuery(client, `SELECT 1::numeric AS n, ARRAY[1] AS a, 1 AS i`);
+    expect(csvStageable(descriptors)).toBe(false);
+    expect(csvStageable(await describeQuery(client, 'SELECT 1 AS i, now() AS t'))).toBe(true);
+  });
+});
