@@ -70,8 +70,6 @@ function gitCommit(): string {
 }
 
 async function main(): Promise<void> {
-  // The workers run compiled, from this checkout's sources.
-  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build-workers.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
     command: `${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs}`,

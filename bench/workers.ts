@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -78,6 +78,15 @@ export interface RssSample {
   rssMb: Partial<Record<WorkerApp, number>>;
 }
 
+let built = false;
+
+/** Compiles the workers from this checkout's sources, once per bench process: they run compiled. */
+function buildWorkersOnce(repoRoot: string): void {
+  if (built) return;
+  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build-workers.mjs')], { cwd: repoRoot, stdio: 'inherit' });
+  built = true;
+}
+
 /**
  * Node flags every worker runs with, as `lake workers` and the Dockerfile start them. The heap
  * cap makes V8 collect before garbage piles up: without it a worker's RSS was about twice its
@@ -119,6 +128,7 @@ export class WorkerPool {
    * Each worker's stdout and stderr go to `<logDir>/<app>.log`.
    */
   static async start(opts: { repoRoot: string; env: NodeJS.ProcessEnv; logDir: string; nodeArgs: string[]; apps?: readonly WorkerApp[] }): Promise<WorkerPool> {
+    buildWorkersOnce(opts.repoRoot);
     const running: Running[] = [];
     for (const app of opts.apps ?? WORKER_APPS) {
       const port = await freePort();

@@ -18,7 +18,7 @@ import {
   parseDatasetId,
 } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
-import { fileSource, NativeSession, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
+import { fileSource, NativeSession, type ParquetSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import { resolveVersion, versionFiles } from '@lake/catalog';
@@ -27,6 +27,9 @@ import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { type BoundScale, RowValidator } from './row-validator.js';
 import { SqlPlan, Unplannable } from './sql-plan.js';
+
+/** Staged rows SQL validates at once: DuckDB's work tables follow this, not the file's size. */
+const SQL_SLICE_ROWS = 65_536;
 
 export interface TransformDeps {
   catalog: Catalog;
@@ -124,61 +127,72 @@ export function createTransformProcessor(deps: TransformDeps) {
         const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
         await pipeline(await deps.store.get(key), createWriteStream(local));
         try {
-          let source = await fileSource(local);
+          const source = await fileSource(local);
           const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
           if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
           const validator = new RowValidator(contract, stagingSpecs, references, scales);
+          const sourceFile = `${staged.object.bucket}/${staged.object.path}`;
+          /** RowValidator over `rows`: valid rows to the data writer, rejected ones to quarantine. */
+          const validateRows = async (rows: ParquetSource, byRowNumber: boolean) => {
+            let row = 0;
+            for await (const batch of readParquetBatches(rows, { batchRows: deps.batchRows ?? 8192 })) {
+              const { valid, rejected } = validator.validate(batch, row, byRowNumber ? batch.columns.file_row_number : undefined);
+              row += batch.rowCount;
+              inputRows += batch.rowCount;
+              for (const part of splitByPartition(valid, partitionBy)) {
+                if (part.batch.rowCount === 0) continue;
+                await data.write(part.key, part.partition, part.batch);
+                loadedRows += part.batch.rowCount;
+              }
+              if (rejected.length > 0) {
+                const q: ColumnBatch = quarantineBatch(rejected, { runId: job.runId, sourceTable: contract.source.table, sourceFile, key: contract.source.key });
+                for (const c of partitionSources) q.columns[`__p_${c}`] = rejected.map((r) => r.staged[c] ?? null);
+                for (const part of splitByPartition(q, partitionSources.map((c) => `__p_${c}`))) {
+                  const pairs: PartitionPairs = part.partition.map(([, v], i) => [partitionBy[i] as string, v]);
+                  for (const c of partitionSources) delete part.batch.columns[`__p_${c}`];
+                  await quarantine.write(part.key, pairs, part.batch);
+                }
+                quarantinedRows += rejected.length;
+                for (const r of rejected) {
+                  const v = r.violations[0];
+                  if (!v) continue;
+                  const k = `${v.column}\u0000${v.rule}`;
+                  const agg = byRule.get(k) ?? { column: v.column, rule: v.rule, rows: 0 };
+                  agg.rows++;
+                  byRule.set(k, agg);
+                }
+              }
+              // Row by row, flush between batches; rows SQL accepted, between slices.
+              if (!byRowNumber) await data.flushIfFull();
+              await quarantine.flushIfFull();
+              await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
+            }
+          };
           const plan = await planFor(stagingSpecs);
           if (plan && session) {
-            // Rows SQL accepts go straight into the writer's table; RowValidator reads the rest.
-            const queries = await plan.forFile(local);
+            // Slice by slice (memory follows the slice, not the file): rows SQL accepts go
+            // straight into the writer's table; RowValidator reads the rest.
+            const file = await plan.forFile(local);
             try {
-              const accepted = await data.writeQuery(queries.accepted, partitionBy);
-              inputRows += accepted;
-              loadedRows += accepted;
-              await session.run(`COPY (${queries.remaining}) TO ${sqlString(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);
+              for (let from = 0; from < file.rows; from += SQL_SLICE_ROWS) {
+                const queries = await file.slice(from, from + SQL_SLICE_ROWS);
+                try {
+                  const accepted = await data.writeQuery(queries.accepted, partitionBy);
+                  inputRows += accepted;
+                  loadedRows += accepted;
+                  await session.run(`COPY (${queries.remaining}) TO ${sqlString(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);
+                } finally {
+                  await queries.drop();
+                }
+                await validateRows(await fileSource(rest), true);
+                await rm(rest, { force: true });
+                await data.flushIfFull();
+              }
             } finally {
-              await queries.drop();
+              await file.drop();
             }
-            source = await fileSource(rest);
-          }
-          let row = 0;
-          for await (const batch of readParquetBatches(source, { batchRows: deps.batchRows ?? 8192 })) {
-            const { valid, rejected } = validator.validate(batch, row, plan ? batch.columns.file_row_number : undefined);
-            row += batch.rowCount;
-            inputRows += batch.rowCount;
-            for (const part of splitByPartition(valid, partitionBy)) {
-              if (part.batch.rowCount === 0) continue;
-              await data.write(part.key, part.partition, part.batch);
-              loadedRows += part.batch.rowCount;
-            }
-            if (rejected.length > 0) {
-              const q: ColumnBatch = quarantineBatch(rejected, {
-                runId: job.runId,
-                sourceTable: contract.source.table,
-                sourceFile: `${staged.object.bucket}/${staged.object.path}`,
-                key: contract.source.key,
-              });
-              for (const c of partitionSources) q.columns[`__p_${c}`] = rejected.map((r) => r.staged[c] ?? null);
-              for (const part of splitByPartition(q, partitionSources.map((c) => `__p_${c}`))) {
-                const pairs: PartitionPairs = part.partition.map(([, v], i) => [partitionBy[i] as string, v]);
-                for (const c of partitionSources) delete part.batch.columns[`__p_${c}`];
-                await quarantine.write(part.key, pairs, part.batch);
-              }
-              quarantinedRows += rejected.length;
-              for (const r of rejected) {
-                const v = r.violations[0];
-                if (!v) continue;
-                const k = `${v.column}\u0000${v.rule}`;
-                const agg = byRule.get(k) ?? { column: v.column, rule: v.rule, rows: 0 };
-                agg.rows++;
-                byRule.set(k, agg);
-              }
-            }
-            // Row by row, flush between batches; rows SQL accepted, between files.
-            if (!plan) await data.flushIfFull();
-            await quarantine.flushIfFull();
-            await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
+          } else {
+            await validateRows(source, false);
           }
           await data.flushIfFull();
         } finally {

@@ -49,11 +49,21 @@ interface Lookup {
   build(session: NativeSession, file: string): Promise<string>;
 }
 
-export interface FilePlan {
+/** The queries over one slice of a staging file's rows. */
+export interface SlicePlan {
   /** The accepted rows, as the output columns in their types, in staged order. */
   accepted: string;
-  /** Every other staged row (all staging columns plus `file_row_number`), in staged order. */
+  /** Every other staged row of the slice (all staging columns plus `file_row_number`), in staged order. */
   remaining: string;
+  /** Drops the slice's work table. */
+  drop(): Promise<void>;
+}
+
+export interface FilePlan {
+  /** Rows in the staging file. */
+  rows: number;
+  /** The queries over rows `[from, to)` (by position in the file). */
+  slice(from: number, to: number): Promise<SlicePlan>;
   /** Drops the file's lookup tables. */
   drop(): Promise<void>;
 }
@@ -100,12 +110,15 @@ export class SqlPlan {
     }
   }
 
-  /** The two queries over one local staging file, after building its lookup tables. */
+  /**
+   * One local staging file: builds its lookup tables (from all its rows) and returns its row
+   * count and the two queries over any slice of its rows.
+   */
   async forFile(file: string): Promise<FilePlan> {
     const source = `read_parquet(${lit(file)}, file_row_number = true)`;
     const tables: string[] = [];
     const drop = async () => {
-      for (const t of tables) await this.session.dropTable(t);
+      for (const t of tables.splice(0)) await this.session.dropTable(t);
     };
     try {
       const joinSql: string[] = [];
@@ -123,21 +136,27 @@ export class SqlPlan {
         named.set(token, ident(table));
       }
       const resolve = (sql: string) => sql.replace(/%LOOKUP\d+%/g, (token) => named.get(token) as string);
-      const inner = `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')}`;
       const accept = resolve(`coalesce(${this.oks.map((o) => `(${o})`).join(' AND ') || 'TRUE'}, FALSE)`);
-      // Every row is checked once, and its values computed (uncast: a rejected row's value may
-      // not fit its type); the table holds just that, not the staged row.
-      const checked = NativeSession.tableName('lake_checked');
-      tables.push(checked);
       const values = this.values.map((v, i) => `${v} AS "__v${i}"`);
-      // In staged order (the lookups are joined): the accepted rows are then read in order.
-      await this.session.run(`CREATE TABLE ${ident(checked)} AS SELECT x.file_row_number, ${accept} AS __accept, ${values.join(', ')} FROM (${inner}) x ORDER BY x.file_row_number`);
       const out = outputColumns(this.opts.contract);
       const select = out.map((c, i) => `CAST(c."__v${i}" AS ${duckdbType(parseLakeType(c.type))}) AS ${ident(c.name)}`);
       const stagedCols = [...this.opts.stagingColumns.map((c) => `s.${ident(c.name)}`), 's.file_row_number'];
+      const [count] = await this.session.rows(`SELECT count(*) AS n FROM read_parquet(${lit(file)})`);
       return {
-        accepted: `SELECT ${select.join(', ')} FROM ${ident(checked)} c WHERE c.__accept`,
-        remaining: `SELECT ${stagedCols.join(', ')} FROM ${source} s JOIN ${ident(checked)} c ON c.file_row_number = s.file_row_number WHERE NOT c.__accept ORDER BY s.file_row_number`,
+        rows: Number(count?.n ?? 0),
+        slice: async (from, to) => {
+          const range = `s.file_row_number >= ${Math.trunc(from)} AND s.file_row_number < ${Math.trunc(to)}`;
+          const inner = `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')} WHERE ${range}`;
+          // Every row is checked once, and its values computed (uncast: a rejected row's value may
+          // not fit its type); the table holds just that, in staged order, not the staged row.
+          const checked = NativeSession.tableName('lake_checked');
+          await this.session.run(`CREATE TABLE ${ident(checked)} AS SELECT x.file_row_number, ${accept} AS __accept, ${values.join(', ')} FROM (${inner}) x ORDER BY x.file_row_number`);
+          return {
+            accepted: `SELECT ${select.join(', ')} FROM ${ident(checked)} c WHERE c.__accept`,
+            remaining: `SELECT ${stagedCols.join(', ')} FROM ${source} s JOIN ${ident(checked)} c ON c.file_row_number = s.file_row_number WHERE ${range} AND NOT c.__accept ORDER BY s.file_row_number`,
+            drop: () => this.session.dropTable(checked),
+          };
+        },
         drop,
       };
     } catch (error) {

@@ -198,13 +198,21 @@ describe('SqlPlan', () => {
     const sqlOut = join(dir, 'sql');
     const sqlWriter = writerInto(sqlOut);
     const plan = await SqlPlan.create({ contract: CONTRACT, stagingColumns: STAGING }, session);
-    const queries = await plan.forFile(stagingFile);
-    const accepted = await sqlWriter.writeQuery(queries.accepted, CONTRACT.source.partition_by);
-    const rest = join(dir, 'rest.parquet');
-    await session.run(`COPY (${queries.remaining}) TO '${rest}' (FORMAT parquet)`);
-    await queries.drop();
+    const file = await plan.forFile(stagingFile);
+    expect(file.rows).toBe(ROWS);
+    // Uneven slices, as the processor's: each slice's rows are checked on their own.
+    let accepted = 0;
+    const sqlRejected: RejectedRow[] = [];
+    for (let from = 0; from < file.rows; from += 2500) {
+      const queries = await file.slice(from, from + 2500);
+      accepted += await sqlWriter.writeQuery(queries.accepted, CONTRACT.source.partition_by);
+      const rest = join(dir, `rest-${from}.parquet`);
+      await session.run(`COPY (${queries.remaining}) TO '${rest}' (FORMAT parquet)`);
+      await queries.drop();
+      sqlRejected.push(...(await writeValid(sqlWriter, validator, rest, true)));
+    }
+    await file.drop();
     await plan.close();
-    const sqlRejected = await writeValid(sqlWriter, validator, rest, true);
     const sqlFiles = await sqlWriter.finish();
 
     const loaded = jsFiles.reduce((n, f) => n + f.rows, 0);
