@@ -86,7 +86,7 @@ export async function* stageThroughCsv(
   let index = 0;
   let out: WriteStream | undefined;
   let records = 0;
-  let inQuote = false;
+  const scanner = new CsvRecordScanner();
   const open = () => {
     out = createWriteStream(opts.csvPath(index));
     records = 0;
@@ -110,18 +110,14 @@ export async function* stageThroughCsv(
   try {
     for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       let start = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        const byte = chunk[i];
-        if (byte === 0x22) inQuote = !inQuote;
-        else if (byte === 0x0a && !inQuote) {
-          if (!out) open();
-          records++;
-          if (records === opts.fileRows) {
-            const stream = out as WriteStream;
-            if (!stream.write(chunk.subarray(start, i + 1))) await once(stream, 'drain');
-            start = i + 1;
-            yield await close();
-          }
+      for (const end of scanner.ends(chunk)) {
+        if (!out) open();
+        records++;
+        if (records === opts.fileRows) {
+          const stream = out as WriteStream;
+          if (!stream.write(chunk.subarray(start, end))) await once(stream, 'drain');
+          start = end;
+          yield await close();
         }
       }
       if (start < chunk.length) {
@@ -131,7 +127,7 @@ export async function* stageThroughCsv(
       }
     }
     finished = true;
-    if (inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
+    if (scanner.inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
     if (out) yield await close();
   } finally {
     if (out) {
@@ -147,6 +143,40 @@ export async function* stageThroughCsv(
       });
     }
     session.close();
+  }
+}
+
+/**
+ * Finds where records end in CSV fed chunk by chunk: at a newline outside quotes (a quoted field
+ * may hold newlines; `""` inside one toggles twice). Jumps between quotes and newlines with
+ * `indexOf` rather than visiting every byte.
+ */
+export class CsvRecordScanner {
+  inQuote = false;
+
+  /** Offsets just past each record-ending newline of `chunk`. */
+  *ends(chunk: Buffer): Generator<number> {
+    let quote = chunk.indexOf(0x22);
+    let newline = chunk.indexOf(0x0a);
+    let i = 0;
+    while (i < chunk.length) {
+      if (quote !== -1 && quote < i) quote = chunk.indexOf(0x22, i);
+      if (this.inQuote) {
+        if (quote === -1) return;
+        this.inQuote = false;
+        i = quote + 1;
+        continue;
+      }
+      if (newline !== -1 && newline < i) newline = chunk.indexOf(0x0a, i);
+      if (quote !== -1 && (newline === -1 || quote < newline)) {
+        this.inQuote = true;
+        i = quote + 1;
+        continue;
+      }
+      if (newline === -1) return;
+      i = newline + 1;
+      yield i;
+    }
   }
 }
 

@@ -5,10 +5,10 @@ import type { ColumnSpec } from '@lake/contracts';
 import { NativeParquetWriter, NativeSession, readKeyValueMetadata, fileSource } from '@lake/parquet';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvUnreadable, csvStageable, stageThroughCsv } from '../src/csv-stage.js';
+import { CsvRecordScanner, CsvUnreadable, csvStageable, stageThroughCsv } from '../src/csv-stage.js';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from '../src/pg-copy/index.js';
 import { stagingType } from '../src/source-query.js';
-import { connectTestClient, uniqueName } from './pg-copy-db.js';
+import { connectTestClient, resplit, seededRandom, uniqueName } from './pg-copy-db.js';
 
 const COLUMNS = `id int4 PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, b bool, txt text, vc varchar(40), bp char(5),
   nm name, d date, ts timestamp, tstz timestamptz, j json, jb jsonb, u uuid`;
@@ -134,5 +134,35 @@ describe('staging through CSV', () => {
     const descriptors = await describeQuery(client, `SELECT 1::numeric AS n, ARRAY[1] AS a, 1 AS i`);
     expect(csvStageable(descriptors)).toBe(false);
     expect(csvStageable(await describeQuery(client, 'SELECT 1 AS i, now() AS t'))).toBe(true);
+  });
+});
+
+describe('CsvRecordScanner', () => {
+  it('finds the same record ends however the stream is cut', () => {
+    const random = seededRandom(7);
+    const cells = ['', 'a', '""', '"x,y"', '"line\nbreak"', '"say ""hi""\n"', '"\n\n"', '12.5', '""""'];
+    const records: string[] = [];
+    for (let r = 0; r < 400; r++) {
+      const n = 1 + Math.floor(random() * 4);
+      records.push(`${Array.from({ length: n }, () => cells[Math.floor(random() * cells.length)]).join(',')}\n`);
+    }
+    const bytes = Buffer.from(records.join(''));
+    const expected: number[] = [];
+    let at = 0;
+    for (const r of records) expected.push((at += Buffer.byteLength(r)));
+    for (const seed of [1, 2, 3]) {
+      const scanner = new CsvRecordScanner();
+      const ends: number[] = [];
+      let offset = 0;
+      for (const chunk of resplit(bytes, 7, seed)) {
+        for (const end of scanner.ends(chunk)) ends.push(offset + end);
+        offset += chunk.length;
+      }
+      expect(ends).toEqual(expected);
+      expect(scanner.inQuote).toBe(false);
+    }
+    const open = new CsvRecordScanner();
+    expect([...open.ends(Buffer.from('"open\n'))]).toEqual([]);
+    expect(open.inQuote).toBe(true);
   });
 });
