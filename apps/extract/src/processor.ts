@@ -45,6 +45,8 @@ export interface ExtractDeps {
   fileRows?: number;
   /** The BrAPI 2.1 OpenAPI document, for contracts of BrAPI JSON files. */
   brapiOpenApiPath?: string;
+  /** Rows per staging file of a file source (a larger upload is staged in parts). @defaultValue 1048576 */
+  stagingFileRows?: number;
   /**
    * Stage through PostgreSQL's CSV output read by DuckDB when every column allows it
    * (csv-stage.ts); off, every query goes through binary COPY and the JavaScript decoder.

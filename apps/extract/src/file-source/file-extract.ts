@@ -41,6 +41,8 @@ export interface FileExtractDeps {
   /** Compiled BrAPI schemas, loaded on first use (only BrAPI contracts need them). */
   brapiSchemas: () => Promise<BrapiSchemas>;
   rowGroupSize: number;
+  /** Rows per staging file; a larger input is staged in several. @defaultValue 1048576 */
+  stagingFileRows?: number;
 }
 
 /**
@@ -60,26 +62,48 @@ export async function extractFiles(deps: FileExtractDeps, job: PayloadOf<'extrac
   const conversions: AppliedConversion[] = [];
   let sourceRows = 0;
   const stage = async (index: number, sourceFile: string, open: () => Promise<OpenedFile>) => {
-    const key = deps.layout.stagingKey(domain, job.runId, name, [], `file-${String(index).padStart(5, '0')}-a${ctx.attempt}.parquet`);
-    const tmp = join(deps.tmpDir, `extract-${job.runId}-${index}-a${ctx.attempt}.parquet`);
+    // A large input is staged in parts: a Parquet writer keeps every row group's footer entry
+    // until it closes, which for 25M rows outgrew the heap.
+    const stagingFileRows = deps.stagingFileRows ?? 1_048_576;
+    let part = 0;
     let writer: StagingWriter | undefined;
-    try {
-      const opened = await open();
+    let tmp = '';
+    const opened = await open();
+    const openPart = async () => {
+      tmp = join(deps.tmpDir, `extract-${job.runId}-${index}-a${ctx.attempt}-${part}.parquet`);
       writer = await StagingWriter.open(tmp, opened.fields, sourceFile, { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_file': sourceFile }, deps.rowGroupSize);
-      for await (const record of opened.records) {
-        await writer.add(record);
-        if (writer.rows % 50_000 === 0) await ctx.progress({ stage: 'extract', rows: sourceRows + writer.rows });
-      }
-      const rows = await writer.close();
+    };
+    const closePart = async () => {
+      const done = writer as StagingWriter;
+      writer = undefined;
+      const rows = await done.close();
+      const name0 = `file-${String(index).padStart(5, '0')}-a${ctx.attempt}${part === 0 ? '' : `-${part}`}.parquet`;
+      const key = deps.layout.stagingKey(domain, job.runId, name, [], name0);
       const put = await deps.store.putFile(key, tmp);
+      await rm(tmp, { force: true });
       files.push({ object: { bucket: key.bucket, path: key.path }, partition: [], rows, bytes: put.size });
-      conversions.push(...opened.conversions);
       sourceRows += rows;
+      part++;
+      log.info({ file: sourceFile, part, rows, bytes: put.size }, 'staged file');
+    };
+    try {
+      await openPart();
+      for await (const record of opened.records) {
+        const current = writer as StagingWriter;
+        await current.add(record);
+        if (current.rows % 50_000 === 0) await ctx.progress({ stage: 'extract', rows: sourceRows + current.rows });
+        if (current.rows >= stagingFileRows) {
+          await closePart();
+          await openPart();
+        }
+      }
+      // An empty last part is still written when it is the only one (a file with a header only).
+      if (part === 0 || (writer?.rows ?? 0) > 0) await closePart();
+      conversions.push(...opened.conversions);
       read.push(sourceFile);
-      log.info({ file: sourceFile, rows, bytes: put.size }, 'staged file');
     } finally {
       await writer?.abort();
-      await rm(tmp, { force: true });
+      if (tmp) await rm(tmp, { force: true });
     }
   };
 
