@@ -98,8 +98,10 @@ async function createDatabaseIfMissing(url: string): Promise<void> {
   try {
     await admin.query(`CREATE DATABASE "${name}"`);
   } catch (err) {
-    // Another process created it first.
-    if ((err as { code?: string }).code !== '42P04') throw err;
+    // Another process created it first: 42P04 once it is there, 23505 (pg_database's unique
+    // index) when both CREATE DATABASE statements ran at once, as five workers starting together do.
+    const code = (err as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw err;
   } finally {
     await admin.end();
   }
