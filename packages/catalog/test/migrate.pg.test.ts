@@ -1,41 +1,28 @@
-import { pgAdminUrl, uniqueName } from '@lake/testing';
-import pg from 'pg';
+import { type TestDatabase, createTestDatabase } from '@lake/testing';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../src/index.js';
 
-async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('catalog migration on a fresh PostgreSQL', () => {
-  const names: string[] = [];
+  const databases: TestDatabase[] = [];
   afterAll(async () => {
-    await admin(pgAdminUrl(), async (c) => {
-      for (const name of names) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    });
+    for (const db of databases) await db.drop();
   });
 
   it('creates the missing database once when every worker starts at the same moment', async () => {
     // As `lake workers` starts them on a new machine: five processes migrate the catalog at once.
     for (let round = 0; round < 5; round++) {
-      const name = uniqueName('fresh_catalog');
-      names.push(name);
-      const url = new URL(pgAdminUrl());
-      url.pathname = `/${name}`;
-      const catalogs = Array.from({ length: 5 }, () => openCatalog({ url: url.toString(), poolSize: 1 }));
+      const db = await createTestDatabase('fresh_catalog');
+      databases.push(db);
+      await db.drop(); // only its name and the handle to drop it again are wanted
+      const catalogs = Array.from({ length: 5 }, () => openCatalog({ url: db.url, poolSize: 1 }));
       try {
         await Promise.all(catalogs.map((c) => c.migrate()));
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'lake' and tablename = 'runs'`.execute((catalogs[0] as (typeof catalogs)[number]).db);
+        expect(rows).toEqual([{ n: 1 }]);
       } finally {
         await Promise.all(catalogs.map((c) => c.close()));
       }
-      const tables = await admin(url.toString(), (c) => c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'lake' AND tablename = 'runs'"));
-      expect(tables.rows).toEqual([{ n: 1 }]);
     }
   });
 });
