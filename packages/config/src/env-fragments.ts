@@ -57,6 +57,8 @@ export const runtimeEnv = z.object({
   LAKE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Local scratch space for Parquet being written or read (never holds a whole table in memory). */
   LAKE_TMP_DIR: z.string().optional(),
+  /** DuckDB's working-memory limit in the extract and transform workers (past it, work spills to LAKE_TMP_DIR). */
+  LAKE_DUCKDB_MEMORY_LIMIT: z.string().regex(/^[1-9][0-9]*(KB|MB|GB)$/).default('64MB'),
   /** Comma-separated failpoints (`load.after-commit`) where crash tests stop a worker. */
   LAKE_FAILPOINTS: z
     .string()
