@@ -56,9 +56,7 @@ export async function seedSource(rows: number, orgs: number): Promise<SeededSour
 
 /** Removes a bench run's queues (its own prefix) from Redis and closes their connections. */
 export async function dropQueues(queues: LakeQueues): Promise<void> {
-  for (const key of ['scheduler', 'extract', 'transform', 'load', 'catalog', 'events'] as const) {
-    await queues.queue(key).obliterate({ force: true }).catch(() => undefined);
-  }
+  await queues.obliterate().catch(() => undefined);
   await queues.close();
 }
 

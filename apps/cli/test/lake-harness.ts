@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { type Catalog, openCatalog } from '@lake/catalog';
 import type { Buckets } from '@lake/storage';
 import { createSourceDatabase, dropSourceDatabase, seed } from '@lake/fixture';
-import { type TestDatabase, createTestDatabase, pgAdminUrl, uniqueName } from '@lake/testing';
+import { LakeQueues } from '@lake/queue';
+import { type TestDatabase, createTestDatabase, pgAdminUrl, redisConnectionOptions, uniqueName } from '@lake/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -171,6 +172,14 @@ export class LakeHarness {
 
   async destroy(): Promise<void> {
     await this.stopAll();
+    // The lake's queues go with it: Redis outlives the test run.
+    const redis = redisConnectionOptions();
+    const queues = new LakeQueues({ host: redis.host, port: redis.port, prefix: this.env.LAKE_QUEUE_PREFIX as string });
+    try {
+      await queues.obliterate();
+    } finally {
+      await queues.close();
+    }
     await this.catalog.close();
     await this.catalogDb.drop();
     if (this.ownsSource) await dropSourceDatabase({ adminUrl: pgAdminUrl(), database: this.sourceDb }).catch(() => undefined);

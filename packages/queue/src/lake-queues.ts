@@ -143,6 +143,11 @@ export class LakeQueues {
     }
   }
 
+  /** Removes every queue of this prefix with all its jobs: for tests and benches ending their lake. */
+  async obliterate(): Promise<void> {
+    for (const key of Object.keys(jobCatalog) as QueueKey[]) await this.queue(key).obliterate({ force: true });
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await this.flows.close();
