@@ -11,14 +11,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
 import type { ColumnSpec } from '@lake/contracts';
 import { duckdbType, NativeSession } from '@lake/parquet';
 import { parseLakeType } from '@lake/contracts';
 import type { ClientBase } from 'pg';
-import copyStreams from 'pg-copy-streams';
-import type { ColumnDescriptor, PgType } from './pg-copy/index.js';
-import { stripTrailingSemicolons } from './pg-copy/copy-out.js';
+import { type ColumnDescriptor, copyOut, type PgType } from './pg-copy/index.js';
 
 /** How DuckDB reads each PostgreSQL type's CSV text; types not listed take the binary path. */
 const CSV_READ_TYPES: Partial<Record<PgType, string>> = {
@@ -77,12 +74,6 @@ export async function* stageThroughCsv(
   opts: CsvStageOptions,
 ): AsyncGenerator<{ path: string; rows: number }, void, undefined> {
   const session = await NativeSession.open();
-  const stream: Readable = client.query(copyStreams.to(`COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT csv)`, { highWaterMark: 262_144 }));
-  let failed = false;
-  stream.once('error', () => {
-    failed = true;
-  });
-  let finished = false;
   let index = 0;
   let out: WriteStream | undefined;
   let records = 0;
@@ -108,7 +99,9 @@ export async function* stageThroughCsv(
     return { path, rows };
   };
   try {
-    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    // copyOut reads and discards the rest when this stops early, so the connection and its
+    // transaction stay usable for the binary path.
+    for await (const chunk of copyOut(client, sql, { format: 'csv' })) {
       let start = 0;
       for (const end of scanner.ends(chunk)) {
         if (!out) open();
@@ -126,21 +119,12 @@ export async function* stageThroughCsv(
         if (!stream.write(chunk.subarray(start))) await once(stream, 'drain');
       }
     }
-    finished = true;
     if (scanner.inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
     if (out) yield await close();
   } finally {
     if (out) {
       out.destroy();
       await rm(opts.csvPath(index), { force: true });
-    }
-    if (!finished && !failed && !stream.readableEnded) {
-      // Read the rest so the connection and its transaction stay usable for the binary path.
-      await new Promise<void>((resolve) => {
-        stream.once('error', () => resolve());
-        stream.once('end', () => resolve());
-        stream.resume();
-      });
     }
     session.close();
   }

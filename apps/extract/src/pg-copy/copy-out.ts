@@ -2,17 +2,22 @@ import type { Readable, ReadableOptions } from 'node:stream';
 import type { ClientBase } from 'pg';
 import copyStreams from 'pg-copy-streams';
 
-/** Options for {@link copyOutBinary}. */
+/** Options for {@link copyOut}. */
 export interface CopyOutOptions {
   /**
    * Bytes the COPY stream buffers ahead of the consumer before it stops reading the socket.
    * @defaultValue 262144
    */
   highWaterMark?: number;
+  /**
+   * PostgreSQL's COPY format: `binary` for the decoder, `csv` for DuckDB (csv-stage.ts).
+   * @defaultValue 'binary'
+   */
+  format?: 'binary' | 'csv';
 }
 
 /**
- * Runs `COPY (sql) TO STDOUT (FORMAT binary)` on an already-connected client and yields the raw
+ * Runs `COPY (sql) TO STDOUT (FORMAT binary)` (or `csv`) on an already-connected client and yields the raw
  * COPY data as it arrives. Reading is paced by the consumer: while it does not pull, the socket is
  * not read, so PostgreSQL is held back by TCP flow control rather than buffered in memory.
  *
@@ -20,13 +25,13 @@ export interface CopyOutOptions {
  * If the consumer stops early, the rest of the COPY is read and discarded so the client stays
  * usable and the transaction intact; a query error rejects the iteration with PostgreSQL's error.
  */
-export async function* copyOutBinary(
+export async function* copyOut(
   client: ClientBase,
   sql: string,
   options: CopyOutOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
   // The newline keeps a trailing `-- comment` in sql from swallowing the closing parenthesis.
-  const text = `COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT binary)`;
+  const text = `COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT ${options.format === 'csv' ? 'csv' : 'binary'})`;
   const streamOptions: ReadableOptions = { highWaterMark: options.highWaterMark ?? 262_144 };
   const stream: Readable = client.query(copyStreams.to(text, streamOptions));
   let finished = false;
@@ -58,4 +63,9 @@ function discardRest(stream: Readable): Promise<void> {
 /** A query used as a subquery must not end in `;`. */
 export function stripTrailingSemicolons(sql: string): string {
   return sql.replace(/[\s;]+$/, '');
+}
+
+/** {@link copyOut} in PostgreSQL's binary format, which `BinaryCopyDecoder` reads. */
+export function copyOutBinary(client: ClientBase, sql: string, options: Omit<CopyOutOptions, 'format'> = {}): AsyncGenerator<Buffer, void, undefined> {
+  return copyOut(client, sql, { ...options, format: 'binary' });
 }
