@@ -12,7 +12,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { ColumnSpec } from '@lake/contracts';
-import { duckdbType, NativeSession } from '@lake/parquet';
+import { duckdbType, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import { parseLakeType } from '@lake/contracts';
 import type { ClientBase } from 'pg';
 import { type ColumnDescriptor, copyOut, type PgType } from './pg-copy/index.js';
@@ -44,8 +44,6 @@ const TIME_TYPES: Partial<Record<PgType, string>> = { date: 'DATE', timestamp: '
 /** A CSV part DuckDB could not turn into staging Parquet. */
 export class CsvUnreadable extends Error {}
 
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** True when every column of the query can be staged through CSV. */
 export function csvStageable(descriptors: readonly ColumnDescriptor[]): boolean {

@@ -18,7 +18,7 @@ import {
   parseDatasetId,
 } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
-import { fileSource, NativeSession, type ParquetSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
+import { duckdbLiteral, fileSource, NativeSession, type ParquetSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import { resolveVersion, versionFiles } from '@lake/catalog';
@@ -180,7 +180,7 @@ export function createTransformProcessor(deps: TransformDeps) {
                   const accepted = await data.writeQuery(queries.accepted, partitionBy);
                   inputRows += accepted;
                   loadedRows += accepted;
-                  await session.run(`COPY (${queries.remaining}) TO ${sqlString(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);
+                  await session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);
                 } finally {
                   await queries.drop();
                 }
@@ -223,10 +223,6 @@ export function createTransformProcessor(deps: TransformDeps) {
       session?.close();
     }
   };
-}
-
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** Reads some columns of a dataset's current version, batch by batch; fails the run when it has none. */

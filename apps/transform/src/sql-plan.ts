@@ -16,12 +16,10 @@
  * no plan, and RowValidator handles all its rows.
  */
 import { type ColumnSpec, type DatasetContract, FILE_STAGING, type FieldContract, type ParsedLakeType, outputColumns, parseLakeType } from '@lake/contracts';
-import { duckdbType, NativeSession } from '@lake/parquet';
+import { duckdbType, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import { type BoundScale, parseScale } from './row-validator.js';
 import { DATE, INTEGER, NUMBER, TIMESTAMP, parseTimestampText } from './value-parsers.js';
 
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const regex = (re: RegExp) => {
   if (re.flags !== '') throw new Error(`regular expression /${re.source}/${re.flags} has flags SQL would not apply`);
   return lit(re.source);

@@ -693,10 +693,12 @@ function fromStatistic(type: ParsedLakeType, value: DuckDBValue): LakeValue {
   return value as LakeValue;
 }
 
-function identifier(name: string): string {
+/** A name quoted for DuckDB SQL. */
+export function identifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function literal(text: string): string {
+/** Text quoted as a DuckDB SQL string literal. */
+export function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }

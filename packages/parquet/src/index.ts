@@ -4,6 +4,8 @@ export type { ParquetCompression } from './compression.js';
 export {
   configureNativeWriter,
   duckdbType,
+  identifier as duckdbIdentifier,
+  literal as duckdbLiteral,
   type NativeFileResult,
   NativePartitionedWriter,
   NativeParquetWriter,
