@@ -9,7 +9,7 @@ COPY packages ./packages
 COPY schemas ./schemas
 COPY scripts ./scripts
 RUN pnpm install --frozen-lockfile --prod=false && node scripts/build-workers.mjs
-ENV NODE_ENV=production LAKE_SCHEMAS_DIR=/lake/schemas LAKE_HEALTH_PORT=9464 MALLOC_ARENA_MAX=2
+ENV NODE_ENV=production LAKE_SCHEMAS_DIR=/lake/schemas LAKE_HEALTH_PORT=9464 MALLOC_ARENA_MAX=2 UV_THREADPOOL_SIZE=1
 USER node
 EXPOSE 9464
 ENTRYPOINT ["node", "--import", "tsx"]

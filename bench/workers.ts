@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { WORKER_ENV, workerNodeArgs } from '@lake/config';
 
 export const WORKER_APPS = ['scheduler', 'extract', 'transform', 'load', 'catalog'] as const;
 export type WorkerApp = (typeof WORKER_APPS)[number] | 'ingest-events';
@@ -96,16 +97,6 @@ function buildWorkersOnce(repoRoot: string): void {
 }
 
 /**
- * Node flags every worker runs with, as `lake workers` and the Dockerfile start them. The heap
- * cap makes V8 collect before garbage piles up: without it a worker's RSS was about twice its
- * live data (README, performance section).
- */
-export const WORKER_NODE_ARGS = ['--max-old-space-size=160', '--enable-source-maps'];
-
-/** Environment every worker starts with, as `lake workers` starts them (apps/cli/src/commands/workers.ts). */
-export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
-
-/**
  * The five lake workers, one process each, spawned directly (not through `lake workers`) so the
  * bench knows every worker's pid and can read its memory and I/O counters from /proc.
  * They run compiled (`apps/<app>/dist/main.js`, see scripts/build-workers.mjs), as in production.
@@ -144,7 +135,7 @@ export class WorkerPool {
     for (const app of opts.apps ?? WORKER_APPS) {
       const port = await freePort();
       const log = openSync(join(opts.logDir, `${app}.log`), 'w');
-      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, ...opts.nodeArgs, join('apps', app, 'dist', 'main.js')], {
+      const child = spawn(process.execPath, [...workerNodeArgs(app), ...opts.nodeArgs, join('apps', app, 'dist', 'main.js')], {
         cwd: opts.repoRoot,
         env: { ...WORKER_ENV, ...opts.env, LAKE_HEALTH_PORT: String(port) },
         stdio: ['ignore', log, log],

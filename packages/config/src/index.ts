@@ -1,2 +1,3 @@
 export * from './env-fragments.js';
 export * from './derived-config.js';
+export * from './worker-launch.js';

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_ENV, workerNodeArgs } from '@lake/config';
 
 export const WORKER_APPS = ['scheduler', 'extract', 'transform', 'load', 'catalog'] as const;
 /** Started only when asked for (`--only ...,ingest-events`): the webhook for bucket notifications. */
@@ -18,19 +19,6 @@ export function appsDir(): string {
   return join(dir, 'apps');
 }
 
-/**
- * Node flags of every worker. The heap cap makes V8 collect before garbage piles up (without it a
- * worker's RSS was about twice its live data); see the README's performance section.
- */
-export const WORKER_NODE_ARGS = ['--max-old-space-size=160', '--enable-source-maps'];
-
-/**
- * Environment every worker starts with unless set: two glibc malloc arenas instead of one per
- * thread (DuckDB's and libuv's threads each took one and kept its freed memory): the transform
- * worker's peak over a 512 MB upload fell from 271 to 245 MB at the same speed.
- */
-export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
-
 /** Compiles the worker apps to `apps/<app>/dist/main.js` (scripts/build-workers.mjs; about a second). */
 export function buildWorkers(apps: readonly string[]): void {
   execFileSync(process.execPath, [join(appsDir(), '..', 'scripts', 'build-workers.mjs'), ...apps], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -43,7 +31,7 @@ export function buildWorkers(apps: readonly string[]): void {
  */
 export function spawnWorker(app: (typeof WORKER_APPS)[number] | (typeof OPTIONAL_APPS)[number], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
   const main = join(appsDir(), app, 'dist', 'main.js');
-  return spawn(process.execPath, [...WORKER_NODE_ARGS, main], { env: { ...WORKER_ENV, ...env }, stdio: ['ignore', stdio, stdio], cwd: process.cwd() });
+  return spawn(process.execPath, [...workerNodeArgs(app), main], { env: { ...WORKER_ENV, ...env }, stdio: ['ignore', stdio, stdio], cwd: process.cwd() });
 }
 
 /**
