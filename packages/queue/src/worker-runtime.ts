@@ -66,6 +66,13 @@ export async function runWorker(opts: WorkerRuntimeOptions): Promise<WorkerRunti
             `lake_jobs_active{app="${opts.app}",queue="${q}"} ${counters.active}`,
             '# TYPE process_resident_memory_bytes gauge',
             `process_resident_memory_bytes ${mem.rss}`,
+            '# TYPE nodejs_heap_size_used_bytes gauge',
+            `nodejs_heap_size_used_bytes ${mem.heapUsed}`,
+            '# TYPE nodejs_heap_size_total_bytes gauge',
+            `nodejs_heap_size_total_bytes ${mem.heapTotal}`,
+            '# HELP nodejs_external_memory_bytes Memory of C++ objects bound to JavaScript objects (Buffers included).',
+            '# TYPE nodejs_external_memory_bytes gauge',
+            `nodejs_external_memory_bytes ${mem.external}`,
             '# TYPE process_uptime_seconds gauge',
             `process_uptime_seconds ${(Date.now() - started) / 1000}`,
           ];
