@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { PermanentError, type PayloadOf, type QueueKey, type ResultOf, jobCatalog } from '@lake/contracts';
+import { PermanentError, type PayloadOf, type QueueDefinition, type QueueKey, type ResultOf, jobCatalog } from '@lake/contracts';
 import { type QueueConnectionConfig, redisOptions } from './connection.js';
 
 export interface StageContext {
@@ -77,7 +77,11 @@ export function startStageWorker<K extends QueueKey>(key: K, handler: StageHandl
       };
       try {
         const result = await handler(parsed.data as PayloadOf<K>, ctx);
-        return def.result.parse(result);
+        const checked = def.result.safeParse(result);
+        if (!checked.success) throw new Error(`job ${job.id} on ${def.name} returned an invalid result: ${checked.error.message}`);
+        // Validated, then kept as the queue says (file lists as counts): the catalog has the rest.
+        const kept = (def as QueueDefinition).kept;
+        return kept ? kept(result) : checked.data;
       } catch (err) {
         if (err instanceof PermanentError) throw new UnrecoverableError(err.message);
         throw err;
