@@ -22,6 +22,8 @@ export interface StageTiming {
   attempts: number;
   /** Highest sampled VmRSS of the stage's own worker while the stage ran. */
   workerPeakRssMb: number;
+  /** Wall seconds per phase, as the stage recorded them in its result (extract and transform). */
+  phases?: Record<string, number>;
 }
 
 export interface LakeResult {
@@ -150,7 +152,7 @@ async function waitForCommit(catalog: Catalog, runId: string, pool: WorkerPool, 
 async function stageTimings(catalog: Catalog, run: RunRow, startedMs: number, samples: RssSample[]): Promise<StageTiming[]> {
   const recorded = await catalog.db
     .selectFrom('run_stages')
-    .select(['stage', 'started_at', 'finished_at', 'attempts'])
+    .select(['stage', 'started_at', 'finished_at', 'attempts', 'result'])
     .where('run_id', '=', run.id)
     .orderBy('started_at')
     .execute();
@@ -160,23 +162,26 @@ async function stageTimings(catalog: Catalog, run: RunRow, startedMs: number, sa
     .where('dataset_id', '=', run.dataset_id)
     .where('version', '=', run.version)
     .executeTakeFirstOrThrow();
-  const spans: Array<{ stage: WorkerApp; from: Date; to: Date; attempts: number; recorded: boolean }> = [];
+  const spans: Array<{ stage: WorkerApp; from: Date; to: Date; attempts: number; recorded: boolean; phases?: Record<string, number> }> = [];
   let previous = new Date(startedMs);
-  const add = (stage: WorkerApp, from: Date, to: Date | null, attempts: number, isRecorded: boolean) => {
+  const add = (stage: WorkerApp, from: Date, to: Date | null, attempts: number, isRecorded: boolean, phases?: Record<string, number>) => {
     const end = to ?? new Date();
-    spans.push({ stage, from, to: end, attempts, recorded: isRecorded });
+    spans.push({ stage, from, to: end, attempts, recorded: isRecorded, ...(phases ? { phases } : {}) });
     previous = end;
   };
   const first = recorded[0];
   if (first) add('scheduler', previous, first.started_at, 1, false);
-  for (const r of recorded) add(r.stage as WorkerApp, r.started_at, r.finished_at, r.attempts, true);
+  for (const r of recorded) {
+    const phases = (r.result as { phaseSeconds?: Record<string, number> } | null)?.phaseSeconds;
+    add(r.stage as WorkerApp, r.started_at, r.finished_at, r.attempts, true, phases);
+  }
   add('load', previous, committed.committed_at, 1, false);
   add('catalog', previous, run.finished_at, 1, false);
   return spans.map((s) => {
     const startS = (s.from.getTime() - startedMs) / 1000;
     const endS = (s.to.getTime() - startedMs) / 1000;
     const during = samples.filter((x) => x.t >= startS && x.t <= endS).map((x) => x.rssMb[s.stage] ?? 0);
-    return { stage: s.stage, recorded: s.recorded, startS, seconds: endS - startS, attempts: s.attempts, workerPeakRssMb: Math.max(0, ...during) };
+    return { stage: s.stage, recorded: s.recorded, startS, seconds: endS - startS, attempts: s.attempts, workerPeakRssMb: Math.max(0, ...during), ...(s.phases ? { phases: s.phases } : {}) };
   });
 }
 

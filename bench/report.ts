@@ -95,10 +95,11 @@ function stageTable(size: SizeResult): string {
     fixed(s.seconds),
     s.recorded ? String(s.attempts) : '',
     s.workerPeakRssMb > 0 ? fixed(s.workerPeakRssMb) : '–',
+    s.phases ? Object.entries(s.phases).map(([phase, seconds]) => `${phase} ${fixed(seconds)}`).join(', ') : '',
   ]);
   const staged = size.lake.stages.reduce((n, s) => n + s.seconds, 0);
-  rows.push(['until the bench saw it (polling)', '', fixed(size.lake.seconds - staged), '', '']);
-  return table(['stage', 'starts at s', 'seconds', 'attempts', 'worker RSS MB (sampled peak)'], rows);
+  rows.push(['until the bench saw it (polling)', '', fixed(size.lake.seconds - staged), '', '', '']);
+  return table(['stage', 'starts at s', 'seconds', 'attempts', 'worker RSS MB (sampled peak)', 'phases (s, as the stage timed them)'], rows);
 }
 
 /** The whole report as markdown, ready to quote in a README. */

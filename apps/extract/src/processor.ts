@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
 import { type BrapiSchemas, loadBrapiSchemas } from '@lake/brapi';
 import { type ColumnSpec, type DatasetContract, type ExtractResult, type PartitionFingerprint, type PayloadOf, PermanentError, type StagedFile, isFileSource, parseDatasetId } from '@lake/contracts';
-import type { Logger } from '@lake/logging';
+import { type Logger, PhaseClock } from '@lake/logging';
 import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
@@ -101,6 +101,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
     const changed: string[] = [];
     const appended: string[] = [];
     let sourceRows = 0;
+    const clock = new PhaseClock();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // Derived months and cursor text are UTC whatever the server's zone.
@@ -119,7 +120,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
       const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
       for (const org of scopes) {
         await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
-        const prints = await client.query<{ key: string; rows: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(contract, org, insertOnly));
+        const prints = await clock.time('fingerprint', () => client.query<{ key: string; rows: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(contract, org, insertOnly)));
         const here: PartitionFingerprint[] = prints.rows.map((r) => {
           const values = JSON.parse(r.key) as Array<string | null>;
           return { key: r.key, rows: Number(r.rows), fingerprint: r.fingerprint, partition: contract.source.partition_by.map((f, i): [string, string | null] => [f, values[i] ?? null]) };
@@ -166,7 +167,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const publish = async (part: number, tmp: string, rows: number) => {
           const key = keyOf(part);
           try {
-            const put = await deps.store.putFile(key, tmp);
+            const put = await clock.time('upload', () => deps.store.putFile(key, tmp));
             files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows, bytes: put.size });
             log.info({ organization: org, rows, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
           } finally {
@@ -177,6 +178,8 @@ export function createExtractProcessor(deps: ExtractDeps) {
           await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
           await ctx.failpoint('after-first-file');
         };
+        // Staging time excludes the uploads inside it (timed on their own).
+        const stagingFrom = { at: performance.now(), uploads: clock.total('upload') };
         let staged = false;
         if (deps.csv !== false && csvStageable(descriptors)) {
           try {
@@ -230,12 +233,14 @@ export function createExtractProcessor(deps: ExtractDeps) {
             }
           }
         }
+        clock.add('stage', performance.now() - stagingFrom.at - (clock.total('upload') - stagingFrom.uploads));
         // The fingerprints and the rows come from one snapshot: they must agree exactly.
         if (orgRows !== expected) {
           throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
         }
       }
       await client.query('COMMIT');
+      log.info({ rows: sourceRows, files: files.length, partitions: partitions.length, changed: changed.length, seconds: clock.seconds() }, 'extracted');
       const result: ExtractResult = {
         files,
         sourceRows,
@@ -248,6 +253,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
         appended,
         baseFiles: 'unchanged-partitions',
         conversions: [],
+        phaseSeconds: clock.seconds(),
       };
       await setRunCounts(deps.catalog, job.runId, { source_rows: sourceRows });
       await finishStage(deps.catalog, job.runId, 'extract', result);

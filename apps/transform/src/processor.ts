@@ -17,7 +17,7 @@ import {
   outputColumns,
   parseDatasetId,
 } from '@lake/contracts';
-import type { Logger } from '@lake/logging';
+import { type Logger, PhaseClock } from '@lake/logging';
 import { duckdbLiteral, fileSource, NativeSession, type ParquetSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
@@ -93,6 +93,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         keyValueMetadata: { ...meta, 'lake.kind': kind },
         keyFor: (p, i) => deps.layout.normalizedKey(domain, dataset, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`),
       });
+    const clock = new PhaseClock();
     const data = writerFor('data', outputColumns(contract), name);
     const quarantine = writerFor('quarantine', QUARANTINE_COLUMNS, `${name}_quarantine`);
 
@@ -125,7 +126,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
         const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
         const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
-        await pipeline(await deps.store.get(key), createWriteStream(local));
+        await clock.time('download', async () => pipeline(await deps.store.get(key), createWriteStream(local)));
         try {
           const source = await fileSource(local);
           const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
@@ -172,44 +173,46 @@ export function createTransformProcessor(deps: TransformDeps) {
           if (plan && session) {
             // Slice by slice (memory follows the slice, not the file): rows SQL accepts go
             // straight into the writer's table; RowValidator reads the rest.
-            const file = await plan.forFile(local);
+            const file = await clock.time('sql-check', () => plan.forFile(local));
             try {
               for (let from = 0; from < file.rows; from += SQL_SLICE_ROWS) {
-                const queries = await file.slice(from, from + SQL_SLICE_ROWS);
+                const queries = await clock.time('sql-check', () => file.slice(from, from + SQL_SLICE_ROWS));
                 try {
-                  const accepted = await data.writeQuery(queries.accepted, partitionBy);
+                  const accepted = await clock.time('sql-insert', () => data.writeQuery(queries.accepted, partitionBy));
                   inputRows += accepted;
                   loadedRows += accepted;
-                  await session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`);
+                  await clock.time('rest-copy', () => session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
                 } finally {
                   await queries.drop();
                 }
-                await validateRows(await fileSource(rest), true);
+                await clock.time('js-validate', async () => validateRows(await fileSource(rest), true));
                 await rm(rest, { force: true });
-                await data.flushIfFull();
+                await clock.time('flush', () => data.flushIfFull());
               }
             } finally {
               await file.drop();
             }
           } else {
-            await validateRows(source, false);
+            await clock.time('js-validate', () => validateRows(source, false));
           }
-          await data.flushIfFull();
+          await clock.time('flush', () => data.flushIfFull());
         } finally {
           await rm(local, { force: true });
           await rm(rest, { force: true });
         }
       }
-      const files = await data.finish();
-      const qFiles = await quarantine.finish();
+      const files = await clock.time('flush', () => data.finish());
+      const qFiles = await clock.time('flush', () => quarantine.finish());
       const result: TransformResult = {
         files,
         quarantine: { files: qFiles, rows: quarantinedRows },
         inputRows,
         loadedRows,
         quarantineByRule: [...byRule.values()].sort((a, b) => b.rows - a.rows),
+        phaseSeconds: clock.seconds(),
       };
-      log.info({ inputRows, loadedRows, quarantinedRows, files: files.length }, 'transformed');
+      // js-validate includes the flushes it triggers.
+      log.info({ inputRows, loadedRows, quarantinedRows, files: files.length, seconds: result.phaseSeconds }, 'transformed');
       await ctx.failpoint('after-publish');
       await setRunCounts(deps.catalog, job.runId, { loaded_rows: loadedRows, quarantined_rows: quarantinedRows });
       await finishStage(deps.catalog, job.runId, 'transform', result);

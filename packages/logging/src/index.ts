@@ -28,3 +28,4 @@ export function createLogger(app: string, level = 'info'): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }
+export { PhaseClock } from './phase-clock.js';
