@@ -80,7 +80,7 @@ export interface PostgresSourceContract {
 }
 
 /** How a file source's bytes are read. */
-export const FILE_FORMATS = ['delimited', 'brapi', 'genotype'] as const;
+export const FILE_FORMATS = ['delimited', 'json', 'brapi', 'genotype'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 /** Missing-value tokens of a file source unless its contract lists its own. */
@@ -206,6 +206,7 @@ export function parseContract(yamlText: string, origin: string): DatasetContract
 
 const DEFAULT_EXTENSIONS: Record<FileFormat, string[]> = {
   delimited: ['.csv', '.tsv', '.txt'],
+  json: ['.json', '.ndjson', '.jsonl'],
   brapi: ['.json'],
   genotype: ['.vcf', '.hmp', '.txt', '.tsv', '.csv'],
 };

@@ -143,7 +143,7 @@ export async function extractFiles(deps: FileExtractDeps, job: PayloadOf<'extrac
 
 /** The staged column types of a contract's format (a replay stages what an ingest would). */
 function fieldSpecs(contract: FileContract): ColumnSpec[] {
-  if (contract.source.format === 'delimited') return delimitedFieldSpecs(contract);
+  if (contract.source.format === 'delimited' || contract.source.format === 'json') return delimitedFieldSpecs(contract);
   return contract.source.format === 'brapi' ? brapiFieldSpecs(contract) : genotypeFieldSpecs(contract);
 }
 
@@ -159,7 +159,8 @@ async function openReplay(deps: FileExtractDeps, contract: FileContract, dataset
     const line = Number(staged[FILE_STAGING.line] ?? 0);
     const record = typeof staged[FILE_STAGING.record] === 'string' ? (staged[FILE_STAGING.record] as string) : null;
     const header = typeof staged[FILE_STAGING.header] === 'string' ? (staged[FILE_STAGING.header] as string) : null;
-    if (contract.source.format === 'delimited' && record !== null && header !== null) {
+    // JSON objects are staged as a header (their keys) and cells, so they replay like CSV rows.
+    if ((contract.source.format === 'delimited' || contract.source.format === 'json') && record !== null && header !== null) {
       let typer = typers.get(header);
       if (!typer) {
         const h = JSON.parse(header) as { cells: string[]; decimal: '.' | ',' };

@@ -3,6 +3,7 @@ import type { DatasetContract, FileSourceContract, StagedViolation } from '@lake
 import { openBrapi } from './brapi-reader.js';
 import { openDelimited } from './delimited-reader.js';
 import { openGenotype } from './genotype-reader.js';
+import { openJson } from './json-reader.js';
 import type { OpenedFile, StagedRecord } from './staged-record.js';
 
 type FileContract = DatasetContract & { source: FileSourceContract };
@@ -17,6 +18,8 @@ export async function openFile(contract: FileContract, bytes: AsyncIterable<Uint
     switch (contract.source.format) {
       case 'delimited':
         return openDelimited(bytes, contract, file);
+      case 'json':
+        return openJson(bytes, contract, file);
       case 'brapi':
         return openBrapi(bytes, contract, await brapiSchemas(), file);
       case 'genotype':
