@@ -5,11 +5,14 @@
  * its located errors for the quarantine.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@lake/fixture';
 import { contract, DATASETS, type FileContract, readSummary, REFERENCE_DIR } from './file-helpers.js';
 
+
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 const latin1 = (bytes: Uint8Array) => new Uint8Array(Buffer.from(Buffer.from(bytes).toString('utf8'), 'latin1'));
 const utf16 = (bytes: Uint8Array) => new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(Buffer.from(bytes).toString('utf8'), 'utf16le')]));
@@ -52,6 +55,8 @@ const SEEDS: Array<{ file: string; dataset: string }> = [
   { file: join(DATASETS, 'genotype/variantset_1_VCF.vcf'), dataset: 'genotype.calls_files' },
   { file: join(DATASETS, 'genotype/variantset_1_Hapmap.tsv'), dataset: 'genotype.calls_files' },
   { file: join(REFERENCE_DIR, 'brapi/brapi-spec-examples/BrAPI-Phenotyping__POST_observations__Request.json'), dataset: 'phenotype.brapi_observations_files' },
+  { file: join(FIXTURES, 'sensor-logs.json'), dataset: 'sensor.sensor_log_files' },
+  { file: join(FIXTURES, 'sensor-logs.ndjson'), dataset: 'sensor.sensor_log_files' },
 ];
 
 describe('file readers under 1,000 mutated inputs', () => {
@@ -68,8 +73,10 @@ describe('file readers under 1,000 mutated inputs', () => {
       const name = names[Math.floor(r() * names.length)] as string;
       byMutation[name] = (byMutation[name] ?? 0) + 1;
       const bytes = (MUTATIONS[name] as Mutation)(seed.bytes, r);
-      const file = `bijmantra-raw/test/mutants/${i}-${name}.dat`;
-      const s = await readSummary(contracts.get(seed.dataset) as FileContract, bytes, file);
+      // The seed's extension stays: it says how a JSON file is laid out (.ndjson: one object per line).
+      const file = `bijmantra-raw/test/mutants/${i}-${name}${extname(seed.file).toLowerCase()}`;
+      // Each record also goes through the staging writer, as in the extract stage.
+      const s = await readSummary(contracts.get(seed.dataset) as FileContract, bytes, file, { stage: true });
       if (s.rejected !== undefined) {
         outcome.rejected++;
         // `<file>: [line L[, column C (...)]: ]<rule>: <reason>`

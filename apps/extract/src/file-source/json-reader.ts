@@ -42,7 +42,8 @@ class ObjectTyper {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      return failed(line, { column: '(record)', rule: 'json-syntax', raw: clip(text), message: `line ${line}: ${(err as Error).message}` }, text);
+      // Kept as a JSON string: the staged record column holds JSON text.
+      return failed(line, { column: '(record)', rule: 'json-syntax', raw: clip(text), message: `line ${line}: ${(err as Error).message}` }, JSON.stringify(text));
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
@@ -71,7 +72,7 @@ class ObjectTyper {
   }
 }
 
-function failed(line: number, violation: StagedViolation, record: string, header: string | null = null): StagedRecord {
+function failed(line: number, violation: StagedViolation, record: string | null, header: string | null = null): StagedRecord {
   return { line, values: {}, errors: [violation], record, header };
 }
 
@@ -126,7 +127,7 @@ export async function openJson(bytes: AsyncIterable<Uint8Array>, contract: FileC
     if (LINE_DELIMITED.test(file)) {
       for await (const l of lines(bytes)) {
         if ('error' in l) {
-          yield failed(l.line, { column: '(record)', rule: 'encoding', raw: '', message: `line ${l.line}: ${l.error}` }, '');
+          yield failed(l.line, { column: '(record)', rule: 'encoding', raw: '', message: `line ${l.line}: ${l.error}` }, null);
           continue;
         }
         if (l.text.trim() === '') continue;
