@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { Logger } from '@lake/logging';
 import { type CreatedObject, createdObjects, minioEvent } from './minio-event.js';
@@ -25,6 +26,12 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** Compares the Authorization header with `Bearer <token>` in constant time (digests of equal length). */
+function authorized(header: string | undefined, token: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+}
+
 /**
  * The webhook: `POST /events` takes MinIO's notification JSON and answers 200 with what each
  * record became (triggered, or ignored and why), 400 for a body that is not an event, 401 without
@@ -40,7 +47,7 @@ export function createEventServer(opts: EventServerOptions): Server {
       if (req.method === 'GET' && req.url === '/healthz') return send(200, { ok: true });
       if (req.method === 'GET' && req.url === '/readyz') return (await opts.ready()) ? send(200, { ready: true }) : send(503, { ready: false });
       if (req.method !== 'POST' || !req.url?.startsWith('/events')) return send(404, { error: 'POST /events, GET /healthz, GET /readyz' });
-      if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return send(401, { error: 'missing or wrong bearer token' });
+      if (opts.token && !authorized(req.headers.authorization, opts.token)) return send(401, { error: 'missing or wrong bearer token' });
       let doc: unknown;
       try {
         doc = JSON.parse(await body(req));
