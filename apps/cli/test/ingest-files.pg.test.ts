@@ -243,4 +243,37 @@ fields:
     expect((await getRun(lake.catalog, runs[0]?.id as string))?.status).toBe('failed');
     for (const [app, child] of lake.workers) expect(child.exitCode, app).toBeNull();
   });
+  it('ingests JSON sensor logs; a file above the contract\'s error rate is rejected whole, the others load', async () => {
+    // This lake's copy of the contract rejects a file when more than half of its rows break it.
+    const path = join(schemas, 'sensor', 'sensor_log_files.yaml');
+    await writeFile(path, `${await readFile(path, 'utf8')}quality: { max_error_rate: 0.5 }\n`);
+    const dir = join(lake.tmp, 'sensor-logs');
+    await mkdir(dir, { recursive: true });
+    const reading = (i: number, vwc: unknown) => ({ deviceId: 'probe-7', channel: 'a', ts: `2024-06-01T0${i}:00:00-05:00`, vwc, 'soil_temp [degF]': 59, meta: { fw: '2.1' } });
+    // 1 of 3 rows breaks the contract (33%): loaded, that row quarantined.
+    await writeFile(join(dir, 'gateway.json'), JSON.stringify({ metadata: {}, result: { data: [reading(1, 21.5), reading(2, 'wet'), reading(3, 22)] } }));
+    // 2 of 3 lines break it (67%): the whole file goes to quarantine, its good line too.
+    await writeFile(join(dir, 'logger.ndjson'), [{ ...reading(4, 20), deviceId: 'probe-8' }, { ...reading(5, 140), deviceId: 'probe-8' }, '{"deviceId": "probe-8", "channel": "a", "ts":'].map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n'));
+    const res = await lake.cli(['ingest', dir, '--dataset', 'sensor/sensor_log_files']);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain('2 rows loaded, 4 quarantined of 6');
+    expect(res.stdout).toMatch(/rejected \S+-raw\/sensor\/sensor_log_files\/\S+\/logger\.ndjson: 2 of 3 rows \(66\.7%\) break the contract; all 3 are in quarantine/);
+    const loaded = await query<Record<string, unknown>>(
+      lake,
+      "SELECT device, sensor, strftime(observed_at AT TIME ZONE 'UTC', '%H:%M') AS at, soil_moisture, round(soil_temperature, 6) AS soil_temperature, CAST(metadata AS VARCHAR) AS metadata FROM sensor.sensor_log_files ORDER BY observed_at",
+    );
+    expect(loaded).toEqual([
+      { device: 'probe-7', sensor: 'a', at: '06:00', soil_moisture: 21.5, soil_temperature: 15, metadata: '{"fw":"2.1"}' },
+      { device: 'probe-7', sensor: 'a', at: '08:00', soil_moisture: 22, soil_temperature: 15, metadata: '{"fw":"2.1"}' },
+    ]);
+    const rows = JSON.parse((await lake.cli(['quarantine', 'sensor.sensor_log_files', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [String(r.file).replace(/^.*\//, ''), r.line, r.column, r.rule])).toEqual([
+      ['gateway.json', 1, 'soil_moisture', 'invalid-number'],
+      ['logger.ndjson', 1, '(file)', 'file_error_rate'],
+      ['logger.ndjson', 2, 'soil_moisture', 'range'],
+      ['logger.ndjson', 3, '(record)', 'json-syntax'],
+    ]);
+    const [both] = await query<{ v: string }>(lake, "SELECT CAST(violations AS VARCHAR) AS v FROM sensor.sensor_log_files_quarantine WHERE row_number = 2 AND source_file LIKE '%logger.ndjson'");
+    expect(both?.v).toMatch(/range.*file_error_rate/s);
+  });
 });

@@ -10,6 +10,7 @@ import {
   type LakeValue,
   PermanentError,
   type PayloadOf,
+  type StagedFile,
   type TransformResult,
   type DatasetContract,
   contractToYaml,
@@ -25,7 +26,7 @@ import { resolveVersion, versionFiles } from '@lake/catalog';
 import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
-import { type BoundScale, RowValidator } from './row-validator.js';
+import { type BoundScale, RowValidator, type Violation } from './row-validator.js';
 import { SqlPlan, Unplannable } from './sql-plan.js';
 
 /** Staged rows SQL validates at once: DuckDB's work tables follow this, not the file's size. */
@@ -121,86 +122,134 @@ export function createTransformProcessor(deps: TransformDeps) {
       }
       return plans.get(id) ?? null;
     };
-    try {
-      for (const staged of extracted.files) {
-        const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
-        const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
-        const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
-        await clock.time('download', async () => pipeline(await deps.store.get(key), createWriteStream(local)));
-        try {
-          const source = await fileSource(local);
-          const stagingSpecs = JSON.parse((await readKeyValueMetadata(source))['lake.columns'] ?? 'null') as ColumnSpec[] | null;
-          if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
-          const validator = new RowValidator(contract, stagingSpecs, references, scales);
-          const sourceFile = `${staged.object.bucket}/${staged.object.path}`;
-          /** RowValidator over `rows`: valid rows to the data writer, rejected ones to quarantine. */
-          const validateRows = async (rows: ParquetSource, byRowNumber: boolean) => {
-            let row = 0;
-            for await (const batch of readParquetBatches(rows, { batchRows: deps.batchRows ?? 8192 })) {
-              const { valid, rejected } = validator.validate(batch, row, byRowNumber ? batch.columns.file_row_number : undefined);
-              row += batch.rowCount;
-              inputRows += batch.rowCount;
-              for (const part of splitByPartition(valid, partitionBy)) {
-                if (part.batch.rowCount === 0) continue;
-                await data.write(part.key, part.partition, part.batch);
-                loadedRows += part.batch.rowCount;
-              }
-              if (rejected.length > 0) {
-                const q: ColumnBatch = quarantineBatch(rejected, { runId: job.runId, sourceTable: contract.source.table, sourceFile, key: contract.source.key });
-                for (const c of partitionSources) q.columns[`__p_${c}`] = rejected.map((r) => r.staged[c] ?? null);
-                for (const part of splitByPartition(q, partitionSources.map((c) => `__p_${c}`))) {
-                  const pairs: PartitionPairs = part.partition.map(([, v], i) => [partitionBy[i] as string, v]);
-                  for (const c of partitionSources) delete part.batch.columns[`__p_${c}`];
-                  await quarantine.write(part.key, pairs, part.batch);
-                }
-                quarantinedRows += rejected.length;
-                for (const r of rejected) {
-                  const v = r.violations[0];
-                  if (!v) continue;
-                  const k = `${v.column}\u0000${v.rule}`;
-                  const agg = byRule.get(k) ?? { column: v.column, rule: v.rule, rows: 0 };
-                  agg.rows++;
-                  byRule.set(k, agg);
-                }
-              }
-              // Row by row, flush between batches; rows SQL accepted, between slices.
-              if (!byRowNumber) await data.flushIfFull();
-              await quarantine.flushIfFull();
-              await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
+    /**
+     * One staged file through the contract. `write`: valid rows to the data writer, rejected ones
+     * (every row, with `rejectAll`) to quarantine. `count`: nothing written; returns the rows and
+     * how many the contract rejects (for the per-file error-rate gate).
+     */
+    const checkStaged = async (staged: StagedFile, mode: 'write' | 'count', rejectAll?: Violation): Promise<{ rows: number; rejected: number; sourceFile: string }> => {
+      const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
+      const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
+      const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
+      const write = mode === 'write';
+      let rows = 0;
+      let rejectedRows = 0;
+      await clock.time('download', async () => pipeline(await deps.store.get(key), createWriteStream(local)));
+      try {
+        const source = await fileSource(local);
+        const footer = await readKeyValueMetadata(source);
+        const stagingSpecs = JSON.parse(footer['lake.columns'] ?? 'null') as ColumnSpec[] | null;
+        if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
+        const validator = new RowValidator(contract, stagingSpecs, references, scales);
+        const sourceFile = `${staged.object.bucket}/${staged.object.path}`;
+        /** RowValidator over `batches`: valid rows to the data writer, rejected ones to quarantine. */
+        const validateRows = async (input: ParquetSource, byRowNumber: boolean) => {
+          let row = 0;
+          for await (const batch of readParquetBatches(input, { batchRows: deps.batchRows ?? 8192 })) {
+            const { valid, rejected } = validator.validate(batch, row, byRowNumber ? batch.columns.file_row_number : undefined, rejectAll ? { rejectAll } : {});
+            row += batch.rowCount;
+            rows += batch.rowCount;
+            rejectedRows += rejected.length;
+            if (!write) continue;
+            inputRows += batch.rowCount;
+            for (const part of splitByPartition(valid, partitionBy)) {
+              if (part.batch.rowCount === 0) continue;
+              await data.write(part.key, part.partition, part.batch);
+              loadedRows += part.batch.rowCount;
             }
-          };
-          const plan = await planFor(stagingSpecs);
-          if (plan && session) {
-            // Slice by slice (memory follows the slice, not the file): rows SQL accepts go
-            // straight into the writer's table; RowValidator reads the rest.
-            const file = await clock.time('sql-check', () => plan.forFile(local));
-            try {
-              for (let from = 0; from < file.rows; from += SQL_SLICE_ROWS) {
-                const queries = await clock.time('sql-check', () => file.slice(from, from + SQL_SLICE_ROWS));
-                try {
+            if (rejected.length > 0) {
+              const q: ColumnBatch = quarantineBatch(rejected, { runId: job.runId, sourceTable: contract.source.table, sourceFile, key: contract.source.key });
+              for (const c of partitionSources) q.columns[`__p_${c}`] = rejected.map((r) => r.staged[c] ?? null);
+              for (const part of splitByPartition(q, partitionSources.map((c) => `__p_${c}`))) {
+                const pairs: PartitionPairs = part.partition.map(([, v], i) => [partitionBy[i] as string, v]);
+                for (const c of partitionSources) delete part.batch.columns[`__p_${c}`];
+                await quarantine.write(part.key, pairs, part.batch);
+              }
+              quarantinedRows += rejected.length;
+              for (const r of rejected) {
+                const v = r.violations[0];
+                if (!v) continue;
+                const k = `${v.column}\u0000${v.rule}`;
+                const agg = byRule.get(k) ?? { column: v.column, rule: v.rule, rows: 0 };
+                agg.rows++;
+                byRule.set(k, agg);
+              }
+            }
+            // Row by row, flush between batches; rows SQL accepted, between slices.
+            if (!byRowNumber) await data.flushIfFull();
+            await quarantine.flushIfFull();
+            await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
+          }
+        };
+        const plan = rejectAll ? null : await planFor(stagingSpecs);
+        if (plan && session) {
+          // Slice by slice (memory follows the slice, not the file): rows SQL accepts go
+          // straight into the writer's table; RowValidator reads the rest.
+          const file = await clock.time('sql-check', () => plan.forFile(local));
+          try {
+            for (let from = 0; from < file.rows; from += SQL_SLICE_ROWS) {
+              const queries = await clock.time('sql-check', () => file.slice(from, from + SQL_SLICE_ROWS));
+              try {
+                if (write) {
                   const accepted = await clock.time('sql-insert', () => data.writeQuery(queries.accepted, partitionBy));
                   inputRows += accepted;
                   loadedRows += accepted;
-                  await clock.time('rest-copy', () => session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
-                } finally {
-                  await queries.drop();
+                  rows += accepted;
+                } else {
+                  const [counted] = await session.rows(`SELECT count(*) AS n FROM (${queries.accepted})`);
+                  rows += Number(counted?.n ?? 0);
                 }
-                await clock.time('js-validate', async () => validateRows(await fileSource(rest), true));
-                await rm(rest, { force: true });
-                await clock.time('flush', () => data.flushIfFull());
+                await clock.time('rest-copy', () => session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
+              } finally {
+                await queries.drop();
               }
-            } finally {
-              await file.drop();
+              await clock.time('js-validate', async () => validateRows(await fileSource(rest), true));
+              await rm(rest, { force: true });
+              if (write) await clock.time('flush', () => data.flushIfFull());
             }
-          } else {
-            await clock.time('js-validate', () => validateRows(source, false));
+          } finally {
+            await file.drop();
           }
-          await clock.time('flush', () => data.flushIfFull());
-        } finally {
-          await rm(local, { force: true });
-          await rm(rest, { force: true });
+        } else {
+          await clock.time('js-validate', () => validateRows(source, false));
+        }
+        if (write) await clock.time('flush', () => data.flushIfFull());
+        return { rows, rejected: rejectedRows, sourceFile: footer['lake.source_file'] ?? sourceFile };
+      } finally {
+        await rm(local, { force: true });
+        await rm(rest, { force: true });
+      }
+    };
+    const rejectedFiles: NonNullable<TransformResult['rejectedFiles']> = [];
+    try {
+      // Files above the contract's error rate are rejected whole: every row to quarantine, with
+      // the file's reason beside its own. A replay re-checks quarantined rows one by one.
+      const maxRate = contract.quality.max_error_rate;
+      const gated = isFileSource(registered) && maxRate < 1 && extracted.baseFiles !== 'data-only';
+      const rejectedSources = new Map<string, Violation>();
+      /** The raw file each staged file holds rows of. */
+      const sourceOf = new Map<string, string>();
+      if (gated) {
+        const bySource = new Map<string, { rows: number; rejected: number }>();
+        for (const staged of extracted.files) {
+          const counted = await checkStaged(staged, 'count');
+          sourceOf.set(staged.object.path, counted.sourceFile);
+          const agg = bySource.get(counted.sourceFile) ?? { rows: 0, rejected: 0 };
+          agg.rows += counted.rows;
+          agg.rejected += counted.rejected;
+          bySource.set(counted.sourceFile, agg);
+        }
+        for (const [file, { rows, rejected }] of bySource) {
+          const rate = rows === 0 ? 0 : rejected / rows;
+          if (rate <= maxRate) continue;
+          const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+          const message = `${file}: ${rejected} of ${rows} rows (${pct(rate)}) break the contract, above its max_error_rate ${pct(maxRate)}: the file is rejected and every row quarantined`;
+          rejectedSources.set(file, { column: '(file)', rule: 'file_error_rate', raw: null, message });
+          rejectedFiles.push({ file, rows, rejected, rate });
+          log.warn({ file, rows, rejected, rate, maxRate }, 'file rejected: error rate above the contract\'s max_error_rate');
         }
       }
+      for (const staged of extracted.files) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
       const files = await clock.time('flush', () => data.finish());
       const qFiles = await clock.time('flush', () => quarantine.finish());
       const result: TransformResult = {
@@ -209,6 +258,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         inputRows,
         loadedRows,
         quarantineByRule: [...byRule.values()].sort((a, b) => b.rows - a.rows),
+        ...(rejectedFiles.length > 0 ? { rejectedFiles } : {}),
         phaseSeconds: clock.seconds(),
       };
       // js-validate includes the flushes it triggers.

@@ -240,8 +240,10 @@ export class RowValidator {
   /**
    * @param firstRow the staging file position of the batch's first row, or, as `rowNumbers`,
    *   each row's own position (rows SQL left over, no longer contiguous).
+   * @param opts.rejectAll a violation every row gets (a file rejected as a whole): all rows are
+   *   rejected, each with its own violations too.
    */
-  validate(batch: ColumnBatch, firstRow: number, rowNumbers?: readonly LakeValue[]): ValidatedBatch {
+  validate(batch: ColumnBatch, firstRow: number, rowNumbers?: readonly LakeValue[], opts: { rejectAll?: Violation } = {}): ValidatedBatch {
     const plans: FieldPlan[] = this.fields.map(({ f, type, when, pattern, categories }) => ({
       field: f,
       type,
@@ -287,6 +289,8 @@ export class RowValidator {
           (violations ??= []).push({ column: ref.field, rule: 'foreign_key', raw: text, message: `"${text}" is not a ${ref.column} of ${ref.dataset} (current version)` });
         }
       }
+      // A rejected file quarantines every row: its own problems first, then the file's.
+      if (opts.rejectAll) (violations ??= []).push(opts.rejectAll);
       if (violations) {
         const staged: Record<string, LakeValue> = {};
         for (const c of this.stagingColumns) staged[c.name] = (batch.columns[c.name] as LakeValue[])[i] ?? null;

@@ -134,6 +134,11 @@ export const transformResult = z.object({
   inputRows: z.number().int().nonnegative(),
   loadedRows: z.number().int().nonnegative(),
   quarantineByRule: z.array(z.object({ column: z.string(), rule: z.string(), rows: z.number().int() })),
+  /**
+   * Files rejected whole (file sources): more of their rows broke the contract than its
+   * `max_error_rate` allows, so all their rows are in quarantine.
+   */
+  rejectedFiles: z.array(z.object({ file: z.string(), rows: z.number().int().nonnegative(), rejected: z.number().int().nonnegative(), rate: z.number() })).optional(),
   phaseSeconds: phaseSeconds.optional(),
 });
 export type TransformResult = z.infer<typeof transformResult>;

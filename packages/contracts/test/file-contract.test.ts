@@ -21,6 +21,8 @@ describe('file source contracts', () => {
     expect(fb?.source).toMatchObject({ kind: 'file', format: 'delimited', unique: true, timezone: 'UTC', extensions: ['.csv', '.tsv', '.txt'], joins: [] });
     expect(fb?.schedule).toBe('');
     expect(fb?.fields.find((f) => f.name === 'trait_curie')).toMatchObject({ source: 'trait', cell: 'trait_curie' });
+    const logs = files.find((c) => c.dataset.name === 'sensor_log_files');
+    expect(logs?.source).toMatchObject({ format: 'json', extensions: ['.json', '.ndjson', '.jsonl'], key: ['device', 'sensor', 'observed_at'] });
   });
 
   it('declares synonyms, missing tokens, zones, units and references per field', () => {
