@@ -147,7 +147,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         if (!stagingSpecs) throw new Error(`staging file ${staged.object.bucket}/${staged.object.path} lacks its lake.columns metadata`);
         const validator = new RowValidator(contract, stagingSpecs, references, scales);
         const sourceFile = `${staged.object.bucket}/${staged.object.path}`;
-        /** RowValidator over `batches`: valid rows to the data writer, rejected ones to quarantine. */
+        /** RowValidator over `input` (counting; writing valid rows to the data writer and rejected ones to quarantine). */
         const validateRows = async (input: ParquetSource, byRowNumber: boolean) => {
           let row = 0;
           for await (const batch of readParquetBatches(input, { batchRows: deps.batchRows ?? 8192 })) {

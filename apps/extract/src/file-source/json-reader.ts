@@ -6,6 +6,9 @@ import type { AppliedConversion, OpenedFile, StagedRecord } from './staged-recor
 
 type FileContract = DatasetContract & { source: FileSourceContract };
 
+/** Distinct key sets whose typers are kept at once. */
+const MAX_KEY_SETS = 256;
+
 /** Names that make a file line-delimited JSON: one object per line, each read on its own. */
 const LINE_DELIMITED = /\.(ndjson|jsonl)$/i;
 
@@ -54,6 +57,9 @@ class ObjectTyper {
     const header = JSON.stringify({ cells: keys, decimal: '.' });
     let typer = this.typers.get(header);
     if (!typer) {
+      // Objects of one file usually share their keys; a file whose objects all differ must not
+      // grow the cache without bound.
+      if (this.typers.size >= MAX_KEY_SETS) this.typers.clear();
       try {
         typer = recordTyper(this.contract, keys, '.', this.file, line);
         for (const c of typer.conversions) if (!this.conversions.some((x) => x.column === c.column && x.field === c.field)) this.conversions.push(c);
