@@ -20,6 +20,7 @@ import { LakeQuery } from '@lake/query';
 import { LakeQueues } from '@lake/queue';
 import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
 import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
+import { dropQueues } from './services.js';
 import { WORKER_APPS, WorkerPool, type WorkerUsage } from './workers.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
     console.log(`\n${md}`);
   } finally {
     await pool?.stop().catch(() => undefined);
-    await queues.close();
+    await dropQueues(queues);
     await catalog.close();
     await catalogDb.drop();
     await rm(tmp, { recursive: true, force: true });
