@@ -1,5 +1,6 @@
 import { type BrapiIssue, type JsonElement, scanJsonElements } from '@lake/brapi';
 import type { DatasetContract, FileSourceContract, StagedViolation } from '@lake/contracts';
+import { readLines } from '@lake/genotype-formats';
 import { type RecordTyper, delimitedFieldSpecs, recordTyper } from './delimited-reader.js';
 import { FileRejectedError, describePlace } from './file-rejected-error.js';
 import type { AppliedConversion, OpenedFile, StagedRecord } from './staged-record.js';
@@ -84,42 +85,6 @@ function failed(line: number, violation: StagedViolation, record: string | null,
 
 const clip = (text: string) => (text.length > 4096 ? text.slice(0, 4096) : text);
 
-/** Lines of UTF-8 bytes (LF or CRLF, a leading BOM dropped), decoded one by one so a bad line stays that line's problem. */
-async function* lines(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<{ line: number; text: string } | { line: number; error: string }> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pending = new Uint8Array(0);
-  let line = 0;
-  const emit = (raw: Uint8Array) => {
-    line++;
-    let end = raw.length;
-    if (end > 0 && raw[end - 1] === 0x0d) end--;
-    let start = 0;
-    if (line === 1 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) start = 3;
-    try {
-      return { line, text: decoder.decode(raw.subarray(start, end)) };
-    } catch {
-      return { line, error: 'the line is not valid UTF-8 (JSON files are UTF-8)' };
-    }
-  };
-  for await (const chunk of bytes) {
-    const data = pending.length === 0 ? chunk : concat(pending, chunk);
-    let from = 0;
-    for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, from)) {
-      yield emit(data.subarray(from, i));
-      from = i + 1;
-    }
-    pending = data.slice(from);
-  }
-  if (pending.length > 0) yield emit(pending);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
  * Opens a JSON file of records: an array of objects, a BrAPI-style `{ "result": { "data": [...] } }`
  * envelope, a map of objects, or one object; `.ndjson`/`.jsonl` files hold one object per line.
@@ -131,9 +96,10 @@ export async function openJson(bytes: AsyncIterable<Uint8Array>, contract: FileC
   const typer = new ObjectTyper(contract, file);
   async function* records(): AsyncGenerator<StagedRecord> {
     if (LINE_DELIMITED.test(file)) {
-      for await (const l of lines(bytes)) {
-        if ('error' in l) {
-          yield failed(l.line, { column: '(record)', rule: 'encoding', raw: '', message: `line ${l.line}: ${l.error}` }, null);
+      // Lines are decoded one by one, so a bad line stays that line's problem.
+      for await (const l of readLines(bytes)) {
+        if (l.invalidUtf8) {
+          yield failed(l.line, { column: '(record)', rule: 'encoding', raw: '', message: `line ${l.line}: the line is not valid UTF-8 (JSON files are UTF-8)` }, null);
           continue;
         }
         if (l.text.trim() === '') continue;
