@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Backfill, ContractChange, DatasetContract, TriggerPayload } from '@lake/contracts';
+import type { Backfill, ContractChange, DatasetContract, TransformResult, TriggerPayload } from '@lake/contracts';
 import { PermanentError, bumpProblems, compareContracts, contractHash, contractToYaml, datasetId } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
@@ -229,6 +229,21 @@ export async function stageResult<T>(catalog: Catalog, runId: string, stage: str
     .where('stage', '=', stage)
     .executeTakeFirst();
   return row?.status === 'done' ? (row.result as T) : undefined;
+}
+
+/**
+ * The files a run's transform rejected whole (above the contract's error rate), read from its
+ * stage result without the rest of it (a large run's result lists thousands of files).
+ */
+export async function rejectedFiles(catalog: Catalog, runId: string): Promise<NonNullable<TransformResult['rejectedFiles']>> {
+  const row = await catalog.db
+    .selectFrom('run_stages')
+    .select(sql<unknown>`result->'rejectedFiles'`.as('rejected'))
+    .where('run_id', '=', runId)
+    .where('stage', '=', 'transform')
+    .where('status', '=', 'done')
+    .executeTakeFirst();
+  return Array.isArray(row?.rejected) ? (row.rejected as NonNullable<TransformResult['rejectedFiles']>) : [];
 }
 
 /** Records run counts as the stages learn them. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { getRun, stageResult } from '@lake/catalog';
-import { type Backfill, DOMAINS, type DatasetContract, datasetId, isFileSource, loadContracts, stageJobId, STAGES, type TransformResult } from '@lake/contracts';
+import { getRun, rejectedFiles } from '@lake/catalog';
+import { type Backfill, DOMAINS, type DatasetContract, datasetId, isFileSource, loadContracts, stageJobId, STAGES } from '@lake/contracts';
 import type { CliContext } from '../context.js';
 import { count, duration } from '../format.js';
 
@@ -108,8 +108,7 @@ export async function follow(ctx: CliContext, runs: Array<{ dataset: string; run
       if (catalogued) {
         finished.set(r.runId, 'committed');
         // Ingested files rejected whole (above the contract's error rate): named, with their rates.
-        const transformed = await stageResult<TransformResult>(catalog, r.runId, 'transform');
-        for (const f of transformed?.rejectedFiles ?? []) {
+        for (const f of await rejectedFiles(catalog, r.runId)) {
           console.log(`  rejected ${f.file}: ${count(f.rejected)} of ${count(f.rows)} rows (${(f.rate * 100).toFixed(1)}%) break the contract; all ${count(f.rows)} are in quarantine (lake quarantine ${r.dataset})`);
         }
       }
