@@ -1,7 +1,8 @@
-import { type Catalog, CommitRefusedError, commitVersion, failRun, getContract, stageResult, versionFiles, versionPartitions } from '@lake/catalog';
+import { type Catalog, CommitRefusedError, commitVersion, failRun, forEachStagedFile, getContract, stageOutline } from '@lake/catalog';
 import {
   type DataFile,
   type ExtractResult,
+  type FileTotals,
   type LoadResult,
   type PayloadOf,
   PermanentError,
@@ -31,22 +32,21 @@ export interface LoadDeps {
  */
 export function createLoadProcessor(deps: LoadDeps) {
   return async (job: PayloadOf<'load'>, ctx: StageContext): Promise<LoadResult> => {
-    const transformed = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
-    const extracted = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
-    if (!transformed || !extracted) throw new Error(`run ${job.runId} has no finished transform to load`);
+    // Outlines only: the file and partition lists stay in PostgreSQL, which verifies nothing but
+    // commits them itself; this process pages through the files to check the store.
+    const transform = await stageOutline<TransformResult>(deps.catalog, job.runId, 'transform', [['files'], ['quarantine', 'files']]);
+    const extract = await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['files'], ['partitions'], ['changed'], ['appended']]);
+    if (!transform || !extract) throw new Error(`run ${job.runId} has no finished transform to load`);
+    const transformed = transform.result;
+    const extracted = extract.result;
     const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
 
-    await verifyObjects(deps, [...transformed.files, ...transformed.quarantine.files]);
+    const listed = (transform.lengths.files ?? 0) + (transform.lengths['quarantine.files'] ?? 0);
+    const checked = await verifyObjects(deps, job.runId, (files) => ctx.progress({ stage: 'load', files, of: listed }));
+    if (checked !== listed) throw new Error(`run ${job.runId} lists ${listed} files but ${checked} were checked`);
     if (transformed.inputRows !== transformed.loadedRows + transformed.quarantine.rows) {
       throw new PermanentError(`row accounting broken: ${transformed.inputRows} in, ${transformed.loadedRows} loaded + ${transformed.quarantine.rows} quarantined`);
-    }
-    const { files, quarantineFiles } = await withReusedPartitions(deps.catalog, job.dataset, extracted, transformed);
-    // The whole version accounts for every source row of the snapshot, reused partitions included.
-    const sourceTotal = extracted.partitions.reduce((n, p) => n + p.rows, 0);
-    const versionTotal = [...files, ...quarantineFiles].reduce((n, f) => n + f.rows, 0);
-    if (extracted.partitions.length > 0 && sourceTotal !== versionTotal) {
-      throw new PermanentError(`version would hold ${versionTotal} rows (loaded + quarantined) but the source snapshot has ${sourceTotal}`);
     }
     const errorRate = transformed.inputRows === 0 ? 0 : transformed.quarantine.rows / transformed.inputRows;
     // Ingested files were gated one by one in the transform (a file above the rate is rejected
@@ -58,21 +58,26 @@ export function createLoadProcessor(deps: LoadDeps) {
       throw new PermanentError(message);
     }
 
-    const lineage = runEvent({
-      type: 'COMPLETE',
-      runId: job.runId,
-      dataset: job.dataset,
-      snapshot: extracted.snapshot,
-      inputs: isFileSource(contract) ? fileDatasets(extracted.changed, deps.storeNamespace) : [sourceDataset(contract, deps.sourceNamespace)],
-      outputs: [
-        outputDataset(contract, deps.storeNamespace, deps.sourceNamespace, {
-          version: job.version,
-          files,
-          quarantine: { rows: transformed.quarantine.rows, byRule: transformed.quarantineByRule },
-          conversions: extracted.conversions,
-        }),
-      ],
-    });
+    // A file run's inputs are its files (few, and the lineage names each); a database run's is its table.
+    const inputs = isFileSource(contract)
+      ? fileDatasets((await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['files'], ['partitions']]))?.result.changed ?? [], deps.storeNamespace)
+      : [sourceDataset(contract, deps.sourceNamespace)];
+    const lineage = (totals: FileTotals) =>
+      runEvent({
+        type: 'COMPLETE',
+        runId: job.runId,
+        dataset: job.dataset,
+        snapshot: extracted.snapshot,
+        inputs,
+        outputs: [
+          outputDataset(contract, deps.storeNamespace, deps.sourceNamespace, {
+            version: job.version,
+            totals,
+            quarantine: { rows: transformed.quarantine.rows, byRule: transformed.quarantineByRule },
+            conversions: extracted.conversions,
+          }),
+        ],
+      });
     try {
       const outcome = await commitVersion(deps.catalog, {
         runId: job.runId,
@@ -80,12 +85,13 @@ export function createLoadProcessor(deps: LoadDeps) {
         version: job.version,
         contractHash: job.contractHash,
         schemaVersion: contract.dataset.schema_version,
-        files,
-        quarantine: { dataset: `${job.dataset}_quarantine`, files: quarantineFiles, byRule: transformed.quarantineByRule },
-        snapshot: { ...extracted.snapshot, organizations: extracted.organizations, changedPartitions: extracted.changed.length, partitions: extracted.partitions.length },
-        partitions: extracted.partitions,
+        files: 'run-output',
+        quarantine: { dataset: `${job.dataset}_quarantine`, files: 'run-output', byRule: transformed.quarantineByRule },
+        snapshot: { ...extracted.snapshot, organizations: extracted.organizations, changedPartitions: extract.lengths.changed, partitions: extract.lengths.partitions },
+        partitions: 'run-output',
         baseVersion: extracted.baseVersion,
         mode: extracted.mode,
+        reuse: extracted.baseFiles,
         sourceRows: extracted.sourceRows,
         lineage,
       });
@@ -99,49 +105,23 @@ export function createLoadProcessor(deps: LoadDeps) {
   };
 }
 
-/**
- * An incremental version is the new files of the changed partitions plus the base version's files
- * of every partition that did not change or only gained rows — a plain list of Parquet files, no
- * merge step for readers.
- */
-async function withReusedPartitions(catalog: Catalog, dataset: string, extracted: ExtractResult, transformed: TransformResult) {
-  if (extracted.mode === 'full' || extracted.baseVersion === null) return { files: transformed.files, quarantineFiles: transformed.quarantine.files };
-  if (extracted.baseFiles !== 'unchanged-partitions') {
-    // Files append to the base version; a replay re-ran every quarantined row, so its quarantine is new.
-    const all = async (ds: string) =>
-      (await versionFiles(catalog, ds, extracted.baseVersion as number)).map((f) => ({
-        object: { bucket: f.bucket, path: f.path },
-        partition: f.partition,
-        rows: Number(f.row_count),
-        bytes: Number(f.byte_size),
-        columnStats: f.column_stats as DataFile['columnStats'],
-      }));
-    return {
-      files: [...(await all(dataset)), ...transformed.files],
-      quarantineFiles: [...(extracted.baseFiles === 'all' ? await all(`${dataset}_quarantine`) : []), ...transformed.quarantine.files],
-    };
-  }
-  const changed = new Set(extracted.changed);
-  const appended = new Set(extracted.appended ?? []);
-  const current = new Set(extracted.partitions.map((p) => p.key));
-  const basePartitions = await versionPartitions(catalog, dataset, extracted.baseVersion);
-  // Unchanged partitions keep their files; appended ones keep them too and gain the new files.
-  const keep = (key: string) => current.has(key) && (!changed.has(key) || appended.has(key));
-  const reused = new Set(basePartitions.filter((p) => keep(p.partition_key)).map((p) => JSON.stringify(p.partition)));
-  const reuse = async (ds: string) =>
-    (await versionFiles(catalog, ds, extracted.baseVersion as number))
-      .filter((f) => reused.has(JSON.stringify(f.partition)))
-      .map((f) => ({ object: { bucket: f.bucket, path: f.path }, partition: f.partition, rows: Number(f.row_count), bytes: Number(f.byte_size), columnStats: f.column_stats as DataFile['columnStats'] }));
-  return {
-    files: [...(await reuse(dataset)), ...transformed.files],
-    quarantineFiles: [...(await reuse(`${dataset}_quarantine`)), ...transformed.quarantine.files],
-  };
+/** Stats every file the transform reported (a page at a time, a few at once); returns how many. */
+async function verifyObjects(deps: LoadDeps, runId: string, progress: (checked: number) => Promise<void>): Promise<number> {
+  let checked = 0;
+  await forEachStagedFile(deps.catalog, runId, 256, async (page) => {
+    for (let i = 0; i < page.length; i += STAT_CONCURRENCY) {
+      await Promise.all(page.slice(i, i + STAT_CONCURRENCY).map((f) => verifyObject(deps, f)));
+    }
+    checked += page.length;
+    await progress(checked);
+  });
+  return checked;
 }
 
-async function verifyObjects(deps: LoadDeps, files: DataFile[]): Promise<void> {
-  for (const f of files) {
-    const stat = await deps.store.stat(deps.layout.parseKey(`${f.object.bucket}/${f.object.path}`));
-    if (!stat) throw new Error(`object ${f.object.bucket}/${f.object.path} is missing; the load will be retried`);
-    if (stat.size !== f.bytes) throw new Error(`object ${f.object.bucket}/${f.object.path} has ${stat.size} bytes, expected ${f.bytes}`);
-  }
+const STAT_CONCURRENCY = 8;
+
+async function verifyObject(deps: LoadDeps, f: DataFile): Promise<void> {
+  const stat = await deps.store.stat(deps.layout.parseKey(`${f.object.bucket}/${f.object.path}`));
+  if (!stat) throw new Error(`object ${f.object.bucket}/${f.object.path} is missing; the load will be retried`);
+  if (stat.size !== f.bytes) throw new Error(`object ${f.object.bucket}/${f.object.path} has ${stat.size} bytes, expected ${f.bytes}`);
 }

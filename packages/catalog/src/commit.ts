@@ -1,6 +1,14 @@
-import type { DataFile, PartitionFingerprint, RunEvent } from '@lake/contracts';
+import type { DataFile, FileTotals, PartitionFingerprint, RunEvent } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
+
+/**
+ * A version's files: a list, or `'run-output'` — the run's own output, read by PostgreSQL from the
+ * run's stage results (the transform's files, the extract's partitions) together with the base
+ * version's files the run keeps. A large run lists thousands of files with column statistics; with
+ * `'run-output'` the committing process never holds them.
+ */
+export type FileSource = DataFile[] | 'run-output';
 
 export interface CommitRequest {
   runId: string;
@@ -8,17 +16,27 @@ export interface CommitRequest {
   version: number;
   contractHash: string;
   schemaVersion: string;
-  files: DataFile[];
+  files: FileSource;
   /** The quarantine dataset (`<dataset>_quarantine`) commits in the same transaction, same version number. */
-  quarantine?: { dataset: string; files: DataFile[]; byRule: Array<{ column: string; rule: string; rows: number }> };
+  quarantine?: { dataset: string; files: FileSource; byRule: Array<{ column: string; rule: string; rows: number }> };
   snapshot: Record<string, unknown>;
   sourceRows: number;
-  lineage: RunEvent;
-  /** Fingerprints of every source partition at the snapshot, for the next incremental run. */
-  partitions?: PartitionFingerprint[];
+  /** The COMPLETE event, or a builder given the committed data files' totals. */
+  lineage: RunEvent | ((totals: FileTotals) => RunEvent);
+  /**
+   * Fingerprints of every source partition at the snapshot, for the next incremental run. When
+   * given, the version (data and quarantine) must hold exactly their rows or the commit is refused.
+   */
+  partitions?: PartitionFingerprint[] | 'run-output';
   /** The version an incremental run built on; the commit is refused if it is no longer current. */
   baseVersion?: number | null;
   mode?: 'full' | 'incremental';
+  /**
+   * Which of the base version's files a `'run-output'` version keeps besides the run's new ones:
+   * those of partitions the run did not re-extract (or only appended to), all of them (a file
+   * appended), or its data but not its quarantine (a replay).
+   */
+  reuse?: 'unchanged-partitions' | 'all' | 'data-only';
 }
 
 export interface CommitOutcome {
@@ -33,6 +51,8 @@ export class CommitRefusedError extends Error {
   override name = 'CommitRefusedError';
 }
 
+type Trx = Catalog['db'];
+
 /**
  * The commit protocol: ONE PostgreSQL transaction publishes a version — version row, file list
  * with row counts, sizes and column statistics, schema hash, lineage event, quarantine summary and
@@ -40,7 +60,6 @@ export class CommitRefusedError extends Error {
  * one writer per dataset; a run that already committed returns its version (idempotent).
  */
 export async function commitVersion(catalog: Catalog, req: CommitRequest): Promise<CommitOutcome> {
-  const rows = req.files.reduce((n, f) => n + f.rows, 0);
   return catalog.db.transaction().setIsolationLevel('read committed').execute(async (trx) => {
     const ds = await trx
       .selectFrom('datasets')
@@ -66,31 +85,22 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
     if (req.baseVersion != null && ds.current_version !== req.baseVersion) {
       throw new CommitRefusedError(`incremental run built on v${req.baseVersion} but ${req.dataset} is now at v${ds.current_version}; run again`);
     }
+    const db = trx as unknown as Trx;
 
-    await insertVersion(trx as unknown as Catalog['db'], req.dataset, req, req.files);
-    const parts = req.partitions ?? [];
-    for (let i = 0; i < parts.length; i += 1000) {
-      await trx
-        .insertInto('partitions')
-        .values(
-          parts.slice(i, i + 1000).map((p) => ({
-            dataset_id: req.dataset,
-            version: req.version,
-            partition_key: p.key,
-            partition: JSON.stringify(p.partition) as never,
-            row_count: p.rows,
-            fingerprint: p.fingerprint,
-          })),
-        )
-        .execute();
-    }
+    const totals = await insertVersion(db, req.dataset, req, req.files, { stagedList: '{files}', reuseFrom: req.dataset });
+    let quarantined = 0;
     if (req.quarantine) {
       await trx
         .insertInto('datasets')
         .values({ id: req.quarantine.dataset, domain: req.dataset.split('.')[0] as string, name: req.quarantine.dataset.split('.')[1] as string, current_version: null, contract_hash: 'quarantine' })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
-      await insertVersion(trx as unknown as Catalog['db'], req.quarantine.dataset, { ...req, runId: `${req.runId}-quarantine` }, req.quarantine.files);
+      const q = await insertVersion(db, req.quarantine.dataset, { ...req, runId: `${req.runId}-quarantine` }, req.quarantine.files, {
+        stagedList: '{quarantine,files}',
+        reuseFrom: req.quarantine.dataset,
+        skipReuse: req.reuse === 'data-only',
+      });
+      quarantined = q.rows;
       await trx.updateTable('datasets').set({ current_version: req.version, updated_at: sql`now()` }).where('id', '=', req.quarantine.dataset).execute();
       if (req.quarantine.byRule.length > 0) {
         await trx
@@ -99,29 +109,59 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
           .execute();
       }
     }
+    if (req.partitions) {
+      const source = req.partitions === 'run-output' ? stagedJson(req.runId, 'extract', '{partitions}') : sql`${JSON.stringify(req.partitions)}::jsonb`;
+      const inserted = await sql<{ partitions: number; rows: string | null }>`
+        with inserted as (
+          insert into partitions (dataset_id, version, partition_key, partition, row_count, fingerprint)
+          select ${req.dataset}, ${req.version}, p->>'key', p->'partition', (p->>'rows')::bigint, p->>'fingerprint'
+          from jsonb_array_elements(coalesce(${source}, '[]'::jsonb)) p
+          returning row_count)
+        select count(*)::int as partitions, sum(row_count)::text as rows from inserted`.execute(trx);
+      const summed = inserted.rows[0];
+      // The whole version accounts for every source row of the snapshot, reused partitions included.
+      if (summed && summed.partitions > 0 && Number(summed.rows) !== totals.rows + quarantined) {
+        throw new CommitRefusedError(`version would hold ${totals.rows + quarantined} rows (loaded + quarantined) but the source snapshot has ${summed.rows}`);
+      }
+    }
+    const lineage = typeof req.lineage === 'function' ? req.lineage(totals) : req.lineage;
     await trx
       .insertInto('lineage_events')
       .values({
         run_id: req.runId,
         dataset_id: req.dataset,
-        job_name: req.lineage.job.name,
-        event_type: req.lineage.eventType,
-        event_time: req.lineage.eventTime,
-        event: JSON.stringify(req.lineage) as never,
+        job_name: lineage.job.name,
+        event_type: lineage.eventType,
+        event_time: lineage.eventTime,
+        event: JSON.stringify(lineage) as never,
       })
       .execute();
     await trx.updateTable('datasets').set({ current_version: req.version, updated_at: sql`now()` }).where('id', '=', req.dataset).execute();
-    const quarantined = req.quarantine?.files.reduce((n, f) => n + f.rows, 0) ?? 0;
     await trx
       .updateTable('runs')
-      .set({ status: 'committed', stage: 'catalog', loaded_rows: rows, quarantined_rows: quarantined, source_rows: req.sourceRows, updated_at: sql`now()` })
+      .set({ status: 'committed', stage: 'catalog', loaded_rows: totals.rows, quarantined_rows: quarantined, source_rows: req.sourceRows, updated_at: sql`now()` })
       .where('id', '=', req.runId)
       .execute();
-    return { version: req.version, rows, alreadyCommitted: false };
+    return { version: req.version, rows: totals.rows, alreadyCommitted: false };
   });
 }
 
-async function insertVersion(db: Catalog['db'], dataset: string, req: CommitRequest, files: DataFile[]): Promise<void> {
+/** A JSON value of a run's stage result, as PostgreSQL reads it (never through this process). */
+function stagedJson(runId: string, stage: string, path: string) {
+  return sql`(select result #> ${path}::text[] from run_stages where run_id = ${runId} and stage = ${stage} and status = 'done')`;
+}
+
+/**
+ * Inserts the version row and its files — the given list, or the run's staged list plus the base
+ * version files it keeps — and returns their totals, summed by PostgreSQL.
+ */
+async function insertVersion(
+  db: Trx,
+  dataset: string,
+  req: CommitRequest,
+  files: FileSource,
+  from: { stagedList: string; reuseFrom: string; skipReuse?: boolean },
+): Promise<FileTotals> {
   await db
     .insertInto('versions')
     .values({
@@ -130,32 +170,73 @@ async function insertVersion(db: Catalog['db'], dataset: string, req: CommitRequ
       run_id: req.runId,
       contract_hash: req.contractHash,
       schema_version: req.schemaVersion,
-      row_count: files.reduce((n, f) => n + f.rows, 0),
-      byte_size: files.reduce((n, f) => n + f.bytes, 0),
-      file_count: files.length,
+      row_count: 0,
+      byte_size: 0,
+      file_count: 0,
       snapshot: JSON.stringify(req.snapshot) as never,
       base_version: req.baseVersion ?? null,
       mode: req.mode ?? 'full',
     })
     .execute();
-  // Chunked: a version may list thousands of partition files.
-  for (let i = 0; i < files.length; i += 500) {
-    await db
-      .insertInto('files')
-      .values(
-        files.slice(i, i + 500).map((f) => ({
-          dataset_id: dataset,
-          version: req.version,
-          bucket: f.object.bucket,
-          path: f.object.path,
-          partition: JSON.stringify(f.partition) as never,
-          row_count: f.rows,
-          byte_size: f.bytes,
-          column_stats: JSON.stringify(f.columnStats) as never,
-        })),
-      )
-      .execute();
+  const runId = req.runId.replace(/-quarantine$/, '');
+  const list = files === 'run-output' ? stagedJson(runId, 'transform', from.stagedList) : sql`${JSON.stringify(files)}::jsonb`;
+  await sql`
+    insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
+    select ${dataset}, ${req.version}, f #>> '{object,bucket}', f #>> '{object,path}', f->'partition', (f->>'rows')::bigint, (f->>'bytes')::bigint, coalesce(f->'columnStats', '{}'::jsonb)
+    from jsonb_array_elements(coalesce(${list}, '[]'::jsonb)) f`.execute(db);
+  if (files === 'run-output' && req.baseVersion != null && req.mode === 'incremental' && req.reuse && !from.skipReuse) {
+    await sql`
+      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
+      select ${dataset}, ${req.version}, b.bucket, b.path, b.partition, b.row_count, b.byte_size, b.column_stats
+      from files b
+      where b.dataset_id = ${from.reuseFrom} and b.version = ${req.baseVersion}
+        and (${req.reuse} <> 'unchanged-partitions' or b.partition in (${keptPartitions(runId, req.dataset, req.baseVersion)}))`.execute(db);
   }
+  const totals = await fileTotals(db, dataset, req.version);
+  await db
+    .updateTable('versions')
+    .set({ row_count: totals.rows, byte_size: totals.bytes, file_count: totals.files })
+    .where('dataset_id', '=', dataset)
+    .where('version', '=', req.version)
+    .execute();
+  return totals;
+}
+
+/**
+ * The base version's partitions an incremental run keeps: present at the new snapshot and either
+ * not re-extracted or only appended to (insert-only tables; the new files add to the old ones).
+ */
+function keptPartitions(runId: string, dataset: string, baseVersion: number) {
+  const extracted = (key: string) => stagedJson(runId, 'extract', `{${key}}`);
+  return sql`
+    select p.partition from partitions p
+    where p.dataset_id = ${dataset} and p.version = ${baseVersion}
+      and p.partition_key in (select e->>'key' from jsonb_array_elements(coalesce(${extracted('partitions')}, '[]'::jsonb)) e)
+      and (p.partition_key not in (select jsonb_array_elements_text(coalesce(${extracted('changed')}, '[]'::jsonb)))
+           or p.partition_key in (select jsonb_array_elements_text(coalesce(${extracted('appended')}, '[]'::jsonb))))`;
+}
+
+/** Rows, bytes and files of a version, and per column the sums of its files' statistics. */
+async function fileTotals(db: Trx, dataset: string, version: number): Promise<FileTotals> {
+  const sums = await sql<{ files: number; rows: string; bytes: string }>`
+    select count(*)::int as files, coalesce(sum(row_count), 0)::text as rows, coalesce(sum(byte_size), 0)::text as bytes
+    from files where dataset_id = ${dataset} and version = ${version}`.execute(db);
+  const columns = await sql<{ name: string; null_count: string; min: number | null; max: number | null }>`
+    select s.key as name, sum(coalesce((s.value->>'nullCount')::bigint, 0))::text as null_count,
+      min(case when jsonb_typeof(s.value->'min') = 'number' then (s.value->>'min')::float8 end) as min,
+      max(case when jsonb_typeof(s.value->'max') = 'number' then (s.value->>'max')::float8 end) as max
+    from files f, jsonb_each(f.column_stats) s
+    where f.dataset_id = ${dataset} and f.version = ${version}
+    group by s.key`.execute(db);
+  const row = sums.rows[0] as { files: number; rows: string; bytes: string };
+  return {
+    files: row.files,
+    rows: Number(row.rows),
+    bytes: Number(row.bytes),
+    columns: Object.fromEntries(
+      columns.rows.map((c) => [c.name, { nullCount: Number(c.null_count), ...(c.min !== null ? { min: Number(c.min) } : {}), ...(c.max !== null ? { max: Number(c.max) } : {}) }]),
+    ),
+  };
 }
 
 /** Marks the run finished once the catalog stage has written its metadata. */

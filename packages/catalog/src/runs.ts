@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Backfill, ContractChange, DatasetContract, TransformResult, TriggerPayload } from '@lake/contracts';
+import type { Backfill, ContractChange, DataFile, DatasetContract, TransformResult, TriggerPayload } from '@lake/contracts';
 import { PermanentError, bumpProblems, compareContracts, contractHash, contractToYaml, datasetId } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
@@ -229,6 +229,50 @@ export async function stageResult<T>(catalog: Catalog, runId: string, stage: str
     .where('stage', '=', stage)
     .executeTakeFirst();
   return row?.status === 'done' ? (row.result as T) : undefined;
+}
+
+/**
+ * A stage's result with its long lists left out: each path in `lists` (e.g. `['files']`,
+ * `['quarantine', 'files']`) comes back as an empty array, its length in `lengths` under the
+ * dotted path. A large run's result lists thousands of files with statistics; the loader and the
+ * CLI need its counts, and PostgreSQL reads the lists itself (`commitVersion`, `forEachStagedFile`).
+ */
+export async function stageOutline<T>(catalog: Catalog, runId: string, stage: string, lists: string[][]): Promise<{ result: T; lengths: Record<string, number> } | undefined> {
+  let outline = sql<unknown>`result`;
+  for (const path of lists) outline = sql<unknown>`jsonb_set(${outline}, ${path}::text[], '[]'::jsonb)`;
+  const row = await catalog.db
+    .selectFrom('run_stages')
+    .select([
+      outline.as('outline'),
+      sql<number[]>`array[${sql.join(lists.map((path) => sql`coalesce(jsonb_array_length(result #> ${path}::text[]), 0)`))}]::int[]`.as('lengths'),
+    ])
+    .where('run_id', '=', runId)
+    .where('stage', '=', stage)
+    .where('status', '=', 'done')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { result: row.outline as T, lengths: Object.fromEntries(lists.map((path, i) => [path.join('.'), row.lengths[i] ?? 0])) };
+}
+
+/**
+ * Pages through the files a run's transform wrote (data, then quarantine) with a cursor, so the
+ * caller holds one page at a time however many files the run wrote.
+ */
+export async function forEachStagedFile(catalog: Catalog, runId: string, pageSize: number, visit: (page: DataFile[]) => Promise<void>): Promise<void> {
+  await catalog.db.transaction().execute(async (trx) => {
+    await sql`declare staged_files no scroll cursor for
+      select f.value as file from run_stages s,
+        lateral (select value, 0 as kind, ordinality from jsonb_array_elements(coalesce(s.result -> 'files', '[]')) with ordinality
+                 union all
+                 select value, 1, ordinality from jsonb_array_elements(coalesce(s.result #> '{quarantine,files}', '[]')) with ordinality) f
+      where s.run_id = ${runId} and s.stage = 'transform' and s.status = 'done'
+      order by f.kind, f.ordinality`.execute(trx);
+    for (;;) {
+      const { rows } = await sql<{ file: DataFile }>`fetch forward ${sql.raw(String(Math.trunc(pageSize)))} from staged_files`.execute(trx);
+      if (rows.length === 0) break;
+      await visit(rows.map((r) => r.file));
+    }
+  });
 }
 
 /**

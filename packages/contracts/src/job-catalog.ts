@@ -24,6 +24,14 @@ export type StagedFile = z.infer<typeof stagedFile>;
 export const dataFile = stagedFile.extend({ columnStats: z.record(z.string(), stat) });
 export type DataFile = z.infer<typeof dataFile>;
 
+/** A version's files summed up: counts, and per column the nulls and numeric bounds of their statistics. */
+export interface FileTotals {
+  files: number;
+  rows: number;
+  bytes: number;
+  columns: Record<string, { nullCount: number; min?: number; max?: number }>;
+}
+
 /**
  * A backfill: partitions a run re-extracts whatever their fingerprints say. `from`/`to` bound one
  * partition field (inclusive; integers compare as numbers, text as text, so `2024-01` … `2024-03`);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   type DataFile,
   type DatasetContract,
+  type FileTotals,
   LAKE_PRODUCER,
   type LineageDataset,
   OPENLINEAGE_SCHEMA_URL,
@@ -68,7 +69,8 @@ export function sourceDataset(contract: DatasetContract, sourceUri: string): Lin
 
 export interface OutputSummary {
   version: number;
-  files: DataFile[];
+  /** The version's files summed up (`fileTotals`, or the catalog's sums over a committed file list). */
+  totals: FileTotals;
   quarantine: { rows: number; byRule: Array<{ column: string; rule: string; rows: number }> };
   /** Unit conversions applied while reading files: recorded on the field's column lineage. */
   conversions?: Array<{ file: string; column: string; field: string; from: string; to: string; factor: number; offset?: number }>;
@@ -111,21 +113,9 @@ export function outputDataset(contract: DatasetContract, storeNamespace: string,
     }
     columnLineage[f.name] = { inputFields };
   }
-  const rows = out.files.reduce((n, f) => n + f.rows, 0);
   const columnMetrics: Record<string, { nullCount?: number; min?: number; max?: number }> = {};
-  for (const f of contract.fields) {
-    let nullCount = 0;
-    let min: number | undefined;
-    let max: number | undefined;
-    for (const file of out.files) {
-      const s = file.columnStats[f.name];
-      if (!s) continue;
-      nullCount += s.nullCount;
-      if (typeof s.min === 'number') min = min === undefined ? s.min : Math.min(min, s.min);
-      if (typeof s.max === 'number') max = max === undefined ? s.max : Math.max(max, s.max);
-    }
-    columnMetrics[f.name] = { nullCount, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
-  }
+  for (const f of contract.fields) columnMetrics[f.name] = out.totals.columns[f.name] ?? { nullCount: 0 };
+  const rows = out.totals.rows;
   return {
     namespace: storeNamespace,
     name: datasetId(contract),
@@ -135,8 +125,24 @@ export function outputDataset(contract: DatasetContract, storeNamespace: string,
       version: { ...FACET('DatasetVersionDatasetFacet'), datasetVersion: `v${out.version}` },
     },
     inputFacets: { dataQualityMetrics: { ...FACET('DataQualityMetricsInputDatasetFacet'), rowCount: rows, columnMetrics, quarantined: out.quarantine } },
-    outputFacets: { outputStatistics: { ...FACET('OutputStatisticsOutputDatasetFacet'), rowCount: rows, size: out.files.reduce((n, f) => n + f.bytes, 0), fileCount: out.files.length } },
+    outputFacets: { outputStatistics: { ...FACET('OutputStatisticsOutputDatasetFacet'), rowCount: rows, size: out.totals.bytes, fileCount: out.totals.files } },
   };
+}
+
+/** Sums a list of files the way the catalog sums a committed version's (`FileTotals`). */
+export function fileTotals(files: DataFile[]): FileTotals {
+  const totals: FileTotals = { files: files.length, rows: 0, bytes: 0, columns: {} };
+  for (const file of files) {
+    totals.rows += file.rows;
+    totals.bytes += file.bytes;
+    for (const [name, s] of Object.entries(file.columnStats)) {
+      const c = (totals.columns[name] ??= { nullCount: 0 });
+      c.nullCount += s.nullCount;
+      if (typeof s.min === 'number') c.min = c.min === undefined ? s.min : Math.min(c.min, s.min);
+      if (typeof s.max === 'number') c.max = c.max === undefined ? s.max : Math.max(c.max, s.max);
+    }
+  }
+  return totals;
 }
 
 /** The seed's per-version lineage block, derived from a version's COMPLETE event. */

@@ -1,6 +1,6 @@
 import { parseContract } from '@lake/contracts';
 import { describe, expect, it } from 'vitest';
-import { lineageRunId, outputDataset, runEvent, sourceDataset, versionBlock } from '../src/index.js';
+import { fileTotals, lineageRunId, outputDataset, runEvent, sourceDataset, versionBlock } from '../src/index.js';
 
 const contract = parseContract(
   `
@@ -30,12 +30,15 @@ describe('OpenLineage run events', () => {
     const src = 'postgres://db:5432/bijmantra';
     const out = outputDataset(contract, 's3://minio:9000', src, {
       version: 3,
-      files: [{ object: { bucket: 'b', path: 'p' }, partition: [], rows: 5, bytes: 100, columnStats: { value_numeric: { nullCount: 1, min: 2, max: 9 } } }],
+      totals: fileTotals([
+        { object: { bucket: 'b', path: 'p' }, partition: [], rows: 3, bytes: 60, columnStats: { value_numeric: { nullCount: 1, min: 4, max: 9 } } },
+        { object: { bucket: 'b', path: 'q' }, partition: [], rows: 2, bytes: 40, columnStats: { value_numeric: { nullCount: 0, min: 2, max: 'n/a' } } },
+      ]),
       quarantine: { rows: 1, byRule: [{ column: 'value_numeric', rule: 'cast', rows: 1 }] },
     });
     const inputs = out.facets?.columnLineage?.fields.value_numeric?.inputFields ?? [];
     expect(inputs.map((i) => `${i.name}.${i.field}`)).toEqual(['public.observations.value', 'public.observation_variables.data_type']);
-    expect(out.outputFacets?.outputStatistics).toMatchObject({ rowCount: 5, size: 100, fileCount: 1 });
+    expect(out.outputFacets?.outputStatistics).toMatchObject({ rowCount: 5, size: 100, fileCount: 2 });
     expect(out.inputFacets?.dataQualityMetrics?.columnMetrics.value_numeric).toEqual({ nullCount: 1, min: 2, max: 9 });
     const event = runEvent({ type: 'COMPLETE', runId: 'run-1', dataset: 'phenotype.obs', inputs: [sourceDataset(contract, src)], outputs: [out], eventTime: new Date('2026-01-01T00:00:00Z') });
     expect(versionBlock(event)).toEqual({ source: `${src}/public.observations`, transformation: 'bijmantra-lake/phenotype.obs', created: '2026-01-01T00:00:00.000Z' });

@@ -87,8 +87,9 @@ export async function follow(ctx: CliContext, runs: Array<{ dataset: string; run
       if (run.status === 'running' && run.stage) {
         const stage = run.stage as (typeof STAGES)[number];
         const job = STAGES.includes(stage) ? await ctx.queues().queue(stage).getJob(stageJobId(r.runId, stage)) : undefined;
-        const p = job?.progress as { rows?: number; of?: number } | undefined;
+        const p = job?.progress as { rows?: number; files?: number; of?: number } | undefined;
         if (p && typeof p === 'object' && p.rows !== undefined) detail = ` ${count(p.rows)}${p.of ? `/${count(p.of)}` : ''} rows`;
+        else if (p && typeof p === 'object' && p.files !== undefined) detail = ` ${count(p.files)}/${count(p.of ?? p.files)} files checked`;
       }
       const catalogued = run.status === 'committed' && run.finished_at !== null;
       const line =
