@@ -97,8 +97,11 @@ export async function runLake(opts: {
       );
     }
     const extracted = await stageResult<{ files: FileRef[] }>(catalog, runId, 'extract');
-    const transformed = await stageResult<{ files: FileRef[]; quarantine: { files: FileRef[] } }>(catalog, runId, 'transform');
     const sum = (files: FileRef[] | undefined) => (files ?? []).reduce((n, f) => n + f.bytes, 0);
+    // A full run: its version holds exactly the files it wrote.
+    const written = async (dataset: string) =>
+      catalog.db.selectFrom('versions').select(['byte_size', 'file_count']).where('dataset_id', '=', dataset).where('version', '=', run.version).executeTakeFirstOrThrow();
+    const [data, quarantine] = [await written(DATASET), await written(`${DATASET}_quarantine`)];
     return {
       runId,
       version: run.version,
@@ -108,9 +111,9 @@ export async function runLake(opts: {
       quarantinedRows,
       queriedRows,
       stagingBytes: sum(extracted?.files),
-      outputBytes: sum(transformed?.files),
-      quarantineBytes: sum(transformed?.quarantine.files),
-      outputFiles: transformed?.files.length ?? 0,
+      outputBytes: Number(data.byte_size),
+      quarantineBytes: Number(quarantine.byte_size),
+      outputFiles: data.file_count,
       stages,
       workers,
       rssSamples: pool.samples,

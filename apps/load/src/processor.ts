@@ -1,4 +1,4 @@
-import { type Catalog, CommitRefusedError, commitVersion, failRun, forEachStagedFile, getContract, stageOutline } from '@lake/catalog';
+import { type Catalog, CommitRefusedError, commitVersion, failRun, forEachRunFile, getContract, getRun, stageOutline, stageResult } from '@lake/catalog';
 import {
   type DataFile,
   type ExtractResult,
@@ -32,17 +32,20 @@ export interface LoadDeps {
  */
 export function createLoadProcessor(deps: LoadDeps) {
   return async (job: PayloadOf<'load'>, ctx: StageContext): Promise<LoadResult> => {
-    // Outlines only: the file and partition lists stay in PostgreSQL, which verifies nothing but
-    // commits them itself; this process pages through the files to check the store.
-    const transform = await stageOutline<TransformResult>(deps.catalog, job.runId, 'transform', [['files'], ['quarantine', 'files']]);
+    // A load retried after its commit (the worker died before acknowledging the job) finds the
+    // version; the run's recorded files are the version's files by now.
+    const run = await getRun(deps.catalog, job.runId);
+    if (run?.status === 'committed') return { committed: true, version: run.version, rows: Number(run.loaded_rows ?? 0), alreadyCommitted: true };
+    // Counts and outlines only: the file and partition lists stay in PostgreSQL, which commits
+    // them itself; this process pages through the files to check the store.
+    const transformed = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
     const extract = await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['files'], ['partitions'], ['changed'], ['appended']]);
-    if (!transform || !extract) throw new Error(`run ${job.runId} has no finished transform to load`);
-    const transformed = transform.result;
+    if (!transformed || !extract) throw new Error(`run ${job.runId} has no finished transform to load`);
     const extracted = extract.result;
     const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
 
-    const listed = (transform.lengths.files ?? 0) + (transform.lengths['quarantine.files'] ?? 0);
+    const listed = transformed.files + transformed.quarantine.files;
     const checked = await verifyObjects(deps, job.runId, (files) => ctx.progress({ stage: 'load', files, of: listed }));
     if (checked !== listed) throw new Error(`run ${job.runId} lists ${listed} files but ${checked} were checked`);
     if (transformed.inputRows !== transformed.loadedRows + transformed.quarantine.rows) {
@@ -108,7 +111,7 @@ export function createLoadProcessor(deps: LoadDeps) {
 /** Stats every file the transform reported (a page at a time, a few at once); returns how many. */
 async function verifyObjects(deps: LoadDeps, runId: string, progress: (checked: number) => Promise<void>): Promise<number> {
   let checked = 0;
-  await forEachStagedFile(deps.catalog, runId, 256, async (page) => {
+  await forEachRunFile(deps.catalog, runId, 256, async (page) => {
     for (let i = 0; i < page.length; i += STAT_CONCURRENCY) {
       await Promise.all(page.slice(i, i + STAT_CONCURRENCY).map((f) => verifyObject(deps, f)));
     }

@@ -30,6 +30,11 @@ export interface PartitionedWriterOptions {
   flushRows?: number;
   /** Partition files uploaded at once during a flush. @defaultValue 8 */
   uploadConcurrency?: number;
+  /**
+   * Receives each flush's uploaded files (e.g. to record them in the catalog); the writer then
+   * keeps only their count. Without it, `finish()` returns every file.
+   */
+  onFiles?: (files: DataFile[]) => Promise<void>;
 }
 
 /** JSON-safe column statistics for payloads and the catalog (bigints become strings). */
@@ -53,6 +58,7 @@ export class PartitionedWriter {
   private readonly byId = new Map<number, OpenFile>();
   private readonly fileCount = new Map<string, number>();
   private readonly done: DataFile[] = [];
+  private handed = 0;
   private seq = 0;
   /** Unique per writer: two writers (data and quarantine) share one scratch directory. */
   private readonly tag = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
@@ -112,12 +118,13 @@ export class PartitionedWriter {
   /** Writes and uploads every open file. */
   private async flush(): Promise<void> {
     if (!this.writer || this.open.size === 0) return;
+    const flushed: DataFile[] = [];
     const publish = async (written: NativeFileResult) => {
       try {
         const f = this.byId.get(written.file) as OpenFile;
         const objectKey = this.opts.keyFor(f.partition, f.index);
         const put = await this.opts.store.putFile(objectKey, written.path);
-        this.done.push({
+        flushed.push({
           object: { bucket: objectKey.bucket, path: objectKey.path },
           partition: f.partition,
           rows: written.rowCount,
@@ -134,9 +141,20 @@ export class PartitionedWriter {
       for (const f of this.open.values()) this.byId.delete(f.id);
       this.open.clear();
     }
+    if (this.opts.onFiles) {
+      await this.opts.onFiles(flushed);
+      this.handed += flushed.length;
+    } else {
+      this.done.push(...flushed);
+    }
   }
 
-  /** Writes and uploads every open file; returns all files written, in key order. */
+  /** How many files were written and uploaded so far. */
+  get filesWritten(): number {
+    return this.handed + this.done.length;
+  }
+
+  /** Writes and uploads every open file; returns the files not handed to `onFiles`, in key order. */
   async finish(): Promise<DataFile[]> {
     await this.flush();
     await this.writer?.close();

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { beginStage, type Catalog, finishStage, getContract, setRunCounts, stageResult } from '@lake/catalog';
+import { beginStage, type Catalog, clearRunFiles, finishStage, getContract, recordRunFiles, setRunCounts, stageOutline, stageResult } from '@lake/catalog';
 import {
   type ColumnBatch,
   type ColumnSpec,
@@ -64,9 +64,12 @@ export function createTransformProcessor(deps: TransformDeps) {
   return async (job: PayloadOf<'transform'>, ctx: StageContext): Promise<TransformResult> => {
     const done = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
     if (done) return done;
-    const extracted = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
+    // The staged files and counts; not the partition fingerprints, which only the load commits.
+    const extracted = (await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['partitions'], ['changed'], ['appended']]))?.result;
     if (!extracted) throw new Error(`run ${job.runId} has no finished extract to transform`);
     await beginStage(deps.catalog, job.runId, 'transform');
+    // A retry starts over: the files an earlier attempt recorded are written again (same keys).
+    await clearRunFiles(deps.catalog, job.runId);
     const registered = await getContract(deps.catalog, job.dataset, job.contractHash);
     // A file source stages one column per field, named after the field.
     const contract = isFileSource(registered) ? { ...registered, fields: registered.fields.map((f) => ({ ...f, source: f.name })) } : registered;
@@ -97,6 +100,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         // Data rows wait in DuckDB's table up to its memory limit: 65,536 kept it full (see SQL_SLICE_ROWS).
         flushRows: kind === 'quarantine' ? 8192 : 32_768,
         keyValueMetadata: { ...meta, 'lake.kind': kind },
+        onFiles: (files) => recordRunFiles(deps.catalog, job.runId, kind, files),
         keyFor: (p, i) => deps.layout.normalizedKey(domain, dataset, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`),
       });
     const clock = new PhaseClock();
@@ -255,11 +259,11 @@ export function createTransformProcessor(deps: TransformDeps) {
         }
       }
       for (const staged of extracted.files) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
-      const files = await clock.time('flush', () => data.finish());
-      const qFiles = await clock.time('flush', () => quarantine.finish());
+      await clock.time('flush', () => data.finish());
+      await clock.time('flush', () => quarantine.finish());
       const result: TransformResult = {
-        files,
-        quarantine: { files: qFiles, rows: quarantinedRows },
+        files: data.filesWritten,
+        quarantine: { files: quarantine.filesWritten, rows: quarantinedRows },
         inputRows,
         loadedRows,
         quarantineByRule: [...byRule.values()].sort((a, b) => b.rows - a.rows),
@@ -267,7 +271,7 @@ export function createTransformProcessor(deps: TransformDeps) {
         phaseSeconds: clock.seconds(),
       };
       // js-validate includes the flushes it triggers.
-      log.info({ inputRows, loadedRows, quarantinedRows, files: files.length, seconds: result.phaseSeconds }, 'transformed');
+      log.info({ inputRows, loadedRows, quarantinedRows, files: result.files, seconds: result.phaseSeconds }, 'transformed');
       await ctx.failpoint('after-publish');
       await setRunCounts(deps.catalog, job.runId, { loaded_rows: loadedRows, quarantined_rows: quarantinedRows });
       await finishStage(deps.catalog, job.runId, 'transform', result);

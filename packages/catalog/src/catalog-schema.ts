@@ -108,6 +108,19 @@ export interface FilesTable {
   column_stats: JSONColumnType<Record<string, unknown>>;
 }
 
+/** A file a run's transform wrote, recorded as it was written (committed by the load). */
+export interface RunFilesTable {
+  run_id: string;
+  kind: 'data' | 'quarantine';
+  ordinal: Generated<string>;
+  bucket: string;
+  path: string;
+  partition: JSONColumnType<Array<[string, string | null]>>;
+  row_count: BigCount;
+  byte_size: BigCount;
+  column_stats: JSONColumnType<Record<string, unknown>>;
+}
+
 export interface LineageEventsTable {
   id: Generated<string>;
   run_id: string;
@@ -137,4 +150,5 @@ export interface CatalogDatabase {
   lineage_events: LineageEventsTable;
   quarantine_summaries: QuarantineSummariesTable;
   partitions: PartitionsTable;
+  run_files: RunFilesTable;
 }

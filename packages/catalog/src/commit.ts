@@ -4,9 +4,9 @@ import type { Catalog } from './catalog-connection.js';
 
 /**
  * A version's files: a list, or `'run-output'` — the run's own output, read by PostgreSQL from the
- * run's stage results (the transform's files, the extract's partitions) together with the base
- * version's files the run keeps. A large run lists thousands of files with column statistics; with
- * `'run-output'` the committing process never holds them.
+ * files its transform recorded (`recordRunFiles`) and its extract's partitions, together with the
+ * base version's files the run keeps. A large run writes thousands of files with column
+ * statistics; with `'run-output'` the committing process never holds them.
  */
 export type FileSource = DataFile[] | 'run-output';
 
@@ -87,7 +87,7 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
     }
     const db = trx as unknown as Trx;
 
-    const totals = await insertVersion(db, req.dataset, req, req.files, { stagedList: '{files}', reuseFrom: req.dataset });
+    const totals = await insertVersion(db, req.dataset, req, req.files, { kind: 'data', reuseFrom: req.dataset });
     let quarantined = 0;
     if (req.quarantine) {
       await trx
@@ -96,7 +96,7 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
       const q = await insertVersion(db, req.quarantine.dataset, { ...req, runId: `${req.runId}-quarantine` }, req.quarantine.files, {
-        stagedList: '{quarantine,files}',
+        kind: 'quarantine',
         reuseFrom: req.quarantine.dataset,
         skipReuse: req.reuse === 'data-only',
       });
@@ -124,6 +124,8 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
         throw new CommitRefusedError(`version would hold ${totals.rows + quarantined} rows (loaded + quarantined) but the source snapshot has ${summed.rows}`);
       }
     }
+    // Committed: the version's file list now holds what the run recorded.
+    await trx.deleteFrom('run_files').where('run_id', '=', req.runId).execute();
     const lineage = typeof req.lineage === 'function' ? req.lineage(totals) : req.lineage;
     await trx
       .insertInto('lineage_events')
@@ -160,7 +162,7 @@ async function insertVersion(
   dataset: string,
   req: CommitRequest,
   files: FileSource,
-  from: { stagedList: string; reuseFrom: string; skipReuse?: boolean },
+  from: { kind: 'data' | 'quarantine'; reuseFrom: string; skipReuse?: boolean },
 ): Promise<FileTotals> {
   await db
     .insertInto('versions')
@@ -179,11 +181,17 @@ async function insertVersion(
     })
     .execute();
   const runId = req.runId.replace(/-quarantine$/, '');
-  const list = files === 'run-output' ? stagedJson(runId, 'transform', from.stagedList) : sql`${JSON.stringify(files)}::jsonb`;
-  await sql`
-    insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
-    select ${dataset}, ${req.version}, f #>> '{object,bucket}', f #>> '{object,path}', f->'partition', (f->>'rows')::bigint, (f->>'bytes')::bigint, coalesce(f->'columnStats', '{}'::jsonb)
-    from jsonb_array_elements(coalesce(${list}, '[]'::jsonb)) f`.execute(db);
+  if (files === 'run-output') {
+    await sql`
+      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
+      select ${dataset}, ${req.version}, bucket, path, partition, row_count, byte_size, column_stats
+      from run_files where run_id = ${runId} and kind = ${from.kind}`.execute(db);
+  } else {
+    await sql`
+      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
+      select ${dataset}, ${req.version}, f #>> '{object,bucket}', f #>> '{object,path}', f->'partition', (f->>'rows')::bigint, (f->>'bytes')::bigint, coalesce(f->'columnStats', '{}'::jsonb)
+      from jsonb_array_elements(${JSON.stringify(files)}::jsonb) f`.execute(db);
+  }
   if (files === 'run-output' && req.baseVersion != null && req.mode === 'incremental' && req.reuse && !from.skipReuse) {
     await sql`
       insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)

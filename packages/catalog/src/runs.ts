@@ -254,25 +254,84 @@ export async function stageOutline<T>(catalog: Catalog, runId: string, stage: st
   return { result: row.outline as T, lengths: Object.fromEntries(lists.map((path, i) => [path.join('.'), row.lengths[i] ?? 0])) };
 }
 
+export type RunFileKind = 'data' | 'quarantine';
+
 /**
- * Pages through the files a run's transform wrote (data, then quarantine) with a cursor, so the
- * caller holds one page at a time however many files the run wrote.
+ * Records files a run's transform wrote, as it writes them. A retried transform writes the same
+ * keys again (names depend only on partition and index): the row is replaced.
  */
-export async function forEachStagedFile(catalog: Catalog, runId: string, pageSize: number, visit: (page: DataFile[]) => Promise<void>): Promise<void> {
-  await catalog.db.transaction().execute(async (trx) => {
-    await sql`declare staged_files no scroll cursor for
-      select f.value as file from run_stages s,
-        lateral (select value, 0 as kind, ordinality from jsonb_array_elements(coalesce(s.result -> 'files', '[]')) with ordinality
-                 union all
-                 select value, 1, ordinality from jsonb_array_elements(coalesce(s.result #> '{quarantine,files}', '[]')) with ordinality) f
-      where s.run_id = ${runId} and s.stage = 'transform' and s.status = 'done'
-      order by f.kind, f.ordinality`.execute(trx);
+export async function recordRunFiles(catalog: Catalog, runId: string, kind: RunFileKind, files: DataFile[]): Promise<void> {
+  if (files.length === 0) return;
+  await catalog.db
+    .insertInto('run_files')
+    .values(
+      files.map((f) => ({
+        run_id: runId,
+        kind,
+        bucket: f.object.bucket,
+        path: f.object.path,
+        partition: JSON.stringify(f.partition) as never,
+        row_count: f.rows,
+        byte_size: f.bytes,
+        column_stats: JSON.stringify(f.columnStats) as never,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['run_id', 'kind', 'bucket', 'path']).doUpdateSet((eb) => ({
+        partition: eb.ref('excluded.partition'),
+        row_count: eb.ref('excluded.row_count'),
+        byte_size: eb.ref('excluded.byte_size'),
+        column_stats: eb.ref('excluded.column_stats'),
+      })),
+    )
+    .execute();
+}
+
+/** Forgets the files an earlier attempt of a run's transform recorded (a retry starts over). */
+export async function clearRunFiles(catalog: Catalog, runId: string): Promise<void> {
+  await catalog.db.deleteFrom('run_files').where('run_id', '=', runId).execute();
+}
+
+/** How many data and quarantine files a run's transform recorded. */
+export async function runFileCounts(catalog: Catalog, runId: string): Promise<Record<RunFileKind, number>> {
+  const rows = await catalog.db
+    .selectFrom('run_files')
+    .select(['kind', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('run_id', '=', runId)
+    .groupBy('kind')
+    .execute();
+  const counts: Record<RunFileKind, number> = { data: 0, quarantine: 0 };
+  for (const r of rows) counts[r.kind] = Number(r.n);
+  return counts;
+}
+
+/** Pages through the files a run's transform recorded (data, then quarantine), `pageSize` at a time. */
+export async function forEachRunFile(catalog: Catalog, runId: string, pageSize: number, visit: (page: DataFile[]) => Promise<void>): Promise<void> {
+  for (const kind of ['data', 'quarantine'] as const) {
+    let after = '0';
     for (;;) {
-      const { rows } = await sql<{ file: DataFile }>`fetch forward ${sql.raw(String(Math.trunc(pageSize)))} from staged_files`.execute(trx);
+      const rows = await catalog.db
+        .selectFrom('run_files')
+        .select(['ordinal', 'bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats'])
+        .where('run_id', '=', runId)
+        .where('kind', '=', kind)
+        .where('ordinal', '>', after)
+        .orderBy('ordinal')
+        .limit(pageSize)
+        .execute();
       if (rows.length === 0) break;
-      await visit(rows.map((r) => r.file));
+      after = (rows[rows.length - 1] as { ordinal: string }).ordinal;
+      await visit(
+        rows.map((r) => ({
+          object: { bucket: r.bucket, path: r.path },
+          partition: r.partition,
+          rows: Number(r.row_count),
+          bytes: Number(r.byte_size),
+          columnStats: r.column_stats as DataFile['columnStats'],
+        })),
+      );
     }
-  });
+  }
 }
 
 /**
@@ -321,6 +380,8 @@ export async function failRun(catalog: Catalog, runId: string, stage: string, me
       // must not overwrite it (nor be kept once the child's own reason arrives).
       .where((eb) => eb.or([eb('status', '!=', 'failed'), sql<boolean>`error->>'message' like 'child %'`, sql<boolean>`${!/^child .* failed/.test(message)}`]))
       .execute();
+    // A failed run never commits: the files its transform wrote are gc's to find, not a list to keep.
+    await trx.deleteFrom('run_files').where('run_id', '=', runId).execute();
   });
 }
 

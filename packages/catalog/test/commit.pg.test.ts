@@ -8,12 +8,14 @@ import {
   commitVersion,
   failRun,
   finishStage,
-  forEachStagedFile,
+  forEachRunFile,
   listVersions,
   openCatalog,
   parseVersionSelector,
+  recordRunFiles,
   registerContract,
   resolveVersion,
+  runFileCounts,
   stageOutline,
   startRun,
   versionFiles,
@@ -137,11 +139,13 @@ describe('catalog commit protocol (PostgreSQL)', () => {
       columnStats,
     });
     const fingerprint = (org: string, rows: number, fp: string) => ({ key: `["${org}"]`, partition: [['organization_id', org]] as Array<[string, string]>, rows, fingerprint: fp });
-    const stage = async (runId: string, extract: Record<string, unknown>, transform: Record<string, unknown>) => {
-      for (const [name, result] of [['extract', extract], ['transform', transform]] as const) {
-        await beginStage(catalog, runId, name);
-        await finishStage(catalog, runId, name, result);
-      }
+    const stage = async (runId: string, extract: Record<string, unknown>, transform: { files: DataFile[]; quarantine: DataFile[] }) => {
+      await beginStage(catalog, runId, 'extract');
+      await finishStage(catalog, runId, 'extract', extract);
+      await beginStage(catalog, runId, 'transform');
+      await recordRunFiles(catalog, runId, 'data', transform.files);
+      await recordRunFiles(catalog, runId, 'quarantine', transform.quarantine);
+      await finishStage(catalog, runId, 'transform', { files: transform.files.length, quarantine: { files: transform.quarantine.length } });
     };
     const quarantined = (org: string, n: number, rows: number): DataFile => ({ ...part(org, n, rows), object: { bucket: 'bijmantra-quarantine', path: `phenotype/things_quarantine/v${n}/organization_id=${org}/part-00000.parquet` } });
 
@@ -151,15 +155,18 @@ describe('catalog commit protocol (PostgreSQL)', () => {
     await stage(
       full.runId,
       { partitions: [fingerprint('1', 10, 'a'), fingerprint('2', 20, 'b'), fingerprint('3', 31, 'c')], changed: ['["1"]', '["2"]', '["3"]'] },
-      { files: [part('1', v, 10, stats(5, 50)), part('2', v, 20, stats(-7.5, 20, 2)), part('3', v, 30)], quarantine: { files: [quarantined('3', v, 1)], rows: 1 } },
+      { files: [part('1', v, 10, stats(5, 50)), part('2', v, 20, stats(-7.5, 20, 2)), part('3', v, 30)], quarantine: [quarantined('3', v, 1)] },
     );
-    const outline = await stageOutline<{ files: DataFile[]; quarantine: { files: DataFile[]; rows: number } }>(catalog, full.runId, 'transform', [['files'], ['quarantine', 'files']]);
-    expect(outline).toEqual({ result: { files: [], quarantine: { files: [], rows: 1 } }, lengths: { files: 3, 'quarantine.files': 1 } });
+    const outline = await stageOutline<{ partitions: unknown[]; changed: string[] }>(catalog, full.runId, 'extract', [['partitions'], ['changed'], ['appended']]);
+    expect(outline).toEqual({ result: { partitions: [], changed: [], appended: [] }, lengths: { partitions: 3, changed: 3, appended: 0 } });
+    // A retried transform records the same keys again: replaced, not doubled.
+    await recordRunFiles(catalog, full.runId, 'data', [part('2', v, 20, stats(-7.5, 20, 2))]);
+    expect(await runFileCounts(catalog, full.runId)).toEqual({ data: 3, quarantine: 1 });
     const pages: string[][] = [];
-    await forEachStagedFile(catalog, full.runId, 2, async (page) => {
+    await forEachRunFile(catalog, full.runId, 2, async (page) => {
       pages.push(page.map((f) => `${f.object.bucket.split('-')[1]}/${f.partition[0]?.[1]}`));
     });
-    expect(pages).toEqual([['normalized/1', 'normalized/2'], ['normalized/3', 'quarantine/3']]);
+    expect(pages).toEqual([['normalized/1', 'normalized/2'], ['normalized/3'], ['quarantine/3']]);
     let totals: FileTotals | undefined;
     const request = (run: typeof full, extra: Partial<Parameters<typeof commitVersion>[1]> = {}) => ({
       runId: run.runId,
@@ -188,7 +195,7 @@ describe('catalog commit protocol (PostgreSQL)', () => {
     await stage(
       inc.runId,
       { partitions: [fingerprint('2', 25, 'b2'), fingerprint('3', 31, 'c'), fingerprint('4', 4, 'd')], changed: ['["2"]', '["4"]'] },
-      { files: [part('2', inc.version, 25), part('4', inc.version, 4)], quarantine: { files: [], rows: 0 } },
+      { files: [part('2', inc.version, 25), part('4', inc.version, 4)], quarantine: [] },
     );
     const incremental = { baseVersion: v, mode: 'incremental' as const, reuse: 'unchanged-partitions' as const, sourceRows: 29 };
     await commitVersion(catalog, request(inc, incremental));
@@ -199,9 +206,12 @@ describe('catalog commit protocol (PostgreSQL)', () => {
 
     // A version that would not hold every source row is refused, and nothing of it is published.
     const short = await startRun(catalog, trigger('k7'));
-    await stage(short.runId, { partitions: [fingerprint('1', 10, 'x')], changed: ['["1"]'] }, { files: [part('1', short.version, 9)], quarantine: { files: [], rows: 0 } });
+    await stage(short.runId, { partitions: [fingerprint('1', 10, 'x')], changed: ['["1"]'] }, { files: [part('1', short.version, 9)], quarantine: [] });
     await expect(commitVersion(catalog, request(short))).rejects.toThrow(/version would hold 9 rows \(loaded \+ quarantined\) but the source snapshot has 10/);
     expect((await resolveVersion(catalog, 'phenotype.things', parseVersionSelector(undefined)))?.version).toBe(inc.version);
     expect(await versionFiles(catalog, 'phenotype.things', short.version)).toEqual([]);
+    expect(await runFileCounts(catalog, short.runId)).toEqual({ data: 1, quarantine: 0 });
+    // A committed run's recorded files are now the version's: the run's list is gone.
+    expect(await runFileCounts(catalog, inc.runId)).toEqual({ data: 0, quarantine: 0 });
   });
 });

@@ -135,10 +135,15 @@ export const extractResult = z.object({
 export type ExtractResult = z.infer<typeof extractResult>;
 
 export const transformPayload = runRef;
-export const quarantineRef = z.object({ files: z.array(dataFile), rows: z.number().int().nonnegative() });
+const fileCount = z.number().int().nonnegative();
 export const transformResult = z.object({
-  files: z.array(dataFile),
-  quarantine: quarantineRef,
+  /**
+   * How many data files the transform wrote. The files themselves (key, partition, rows, bytes,
+   * column statistics) are recorded in the catalog as they are written (`run_files`): a large
+   * run writes thousands, which no payload or process should hold.
+   */
+  files: fileCount,
+  quarantine: z.object({ files: fileCount, rows: z.number().int().nonnegative() }),
   inputRows: z.number().int().nonnegative(),
   loadedRows: z.number().int().nonnegative(),
   quarantineByRule: z.array(z.object({ column: z.string(), rule: z.string(), rows: z.number().int() })),
@@ -203,7 +208,7 @@ function queue<P extends z.ZodType, R extends z.ZodType>(def: QueueDefinition<P,
 export const jobCatalog = {
   scheduler: queue({ name: 'lake-scheduler', payload: triggerPayload, result: triggerResult, attempts: 5, timeoutMs: 60_000 }),
   extract: queue({ name: 'lake-extract', payload: extractPayload, result: extractResult, attempts: 5, timeoutMs: 3_600_000, kept: countingLongLists }),
-  transform: queue({ name: 'lake-transform', payload: transformPayload, result: transformResult, attempts: 5, timeoutMs: 3_600_000, kept: countingLongLists }),
+  transform: queue({ name: 'lake-transform', payload: transformPayload, result: transformResult, attempts: 5, timeoutMs: 3_600_000 }),
   load: queue({ name: 'lake-load', payload: loadPayload, result: loadResult, attempts: 8, timeoutMs: 600_000 }),
   catalog: queue({ name: 'lake-catalog', payload: catalogPayload, result: catalogResult, attempts: 8, timeoutMs: 600_000 }),
   events: queue({ name: 'lake-events', payload: datasetCommittedEvent, result: z.unknown(), attempts: 3, timeoutMs: 60_000 }),
