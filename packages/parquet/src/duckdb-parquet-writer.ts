@@ -14,8 +14,7 @@
  * limit DuckDB moves table blocks to its temp directory, so a file's size does not set the
  * writer's memory.
  */
-import { readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
   type DuckDBAppender,
@@ -352,7 +351,6 @@ export class NativePartitionedWriter {
       ].join(', ');
       const select = this.columns.map((c) => identifier(c.spec.name)).join(', ');
       const files = [...this.rows.keys(), ...alsoEmpty.filter((f) => !this.rows.has(f))];
-      const encoded = await this.encodePartitioned(pathFor, select, copyOptions);
       const results: NativeFileResult[] = [];
       // Encoding is quick and serial; `onFile` (an upload) runs for up to `onFileConcurrency`
       // files at once while the next ones are encoded.
@@ -362,7 +360,7 @@ export class NativePartitionedWriter {
       for (const file of files) {
         if (failure) break;
         const path = pathFor(file);
-        if (!encoded.has(file)) await this.connection.run(`COPY (SELECT ${select} FROM temp.main.${identifier(this.table)} WHERE ${FILE_COLUMN} = ${file}) TO ${literal(path)} (${copyOptions})`);
+        await this.connection.run(`COPY (SELECT ${select} FROM temp.main.${identifier(this.table)} WHERE ${FILE_COLUMN} = ${file}) TO ${literal(path)} (${copyOptions})`);
         const { size } = await stat(path);
         const written = { file, path, rowCount: this.rows.get(file) ?? 0, byteSize: size, columnStats: stats.get(file) ?? this.emptyStats() };
         results.push(written);
@@ -391,32 +389,6 @@ export class NativePartitionedWriter {
       throw error;
     } finally {
       this.busy = false;
-    }
-  }
-
-  /**
-   * Encodes every file with rows in one `COPY … PARTITION_BY`, which costs about half as much per
-   * file as a `COPY` per file (a flush of the bench's ~1.5k-row partition files: 6.5 → 3 ms each),
-   * and moves each to `pathFor(file)`. Returns the files encoded; none when a flush has a single
-   * file or more than DuckDB keeps open at once (`partitioned_write_max_open_files`, 100), where a
-   * partition could be split over several files: those are encoded one `COPY` each.
-   */
-  private async encodePartitioned(pathFor: (file: number) => string, select: string, copyOptions: string): Promise<Set<number>> {
-    const files = [...this.rows.keys()];
-    if (files.length < 2 || files.length > 100) return new Set();
-    const dir = `${pathFor(files[0] as number)}.partitions`;
-    await rm(dir, { recursive: true, force: true });
-    try {
-      await this.connection.run(`COPY (SELECT ${select}, ${FILE_COLUMN} FROM temp.main.${identifier(this.table)}) TO ${literal(dir)} (${copyOptions}, PARTITION_BY (${FILE_COLUMN}))`);
-      for (const file of files) {
-        const produced = join(dir, `${FILE_COLUMN}=${file}`);
-        const names = await readdir(produced);
-        if (names.length !== 1) throw new Error(`DuckDB wrote ${names.length} files for partition file ${file}, expected one`);
-        await rename(join(produced, names[0] as string), pathFor(file));
-      }
-      return new Set(files);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
   }
 
