@@ -91,6 +91,36 @@ describe.each<ParquetCompression>(['zstd', 'snappy', 'uncompressed'])('all lake 
   });
 });
 
+describe('all lake types, native, several partition files in one flush', () => {
+  it('reads back identically with hyparquet and DuckDB, file by file, with the specs and metadata of a single file', async () => {
+    const expected = allTypesBatch();
+    const writer = await NativePartitionedWriter.open(ALL_TYPES_SPECS, { keyValueMetadata: KV });
+    // Two files, rows interleaved: each file keeps its rows in the order they came.
+    const half = (from: number, to: number): ColumnBatch => ({
+      rowCount: to - from,
+      columns: Object.fromEntries(Object.entries(expected.columns).map(([name, values]) => [name, values.slice(from, to)])),
+    });
+    const cut = Math.floor(expected.rowCount / 2);
+    await writer.writeBatch(5, half(0, cut));
+    await writer.writeBatch(2, expected);
+    await writer.writeBatch(5, half(cut, expected.rowCount));
+    const written = await writer.flush((file) => join(dir, `all-types-part-${file}.parquet`));
+    await writer.close();
+    expect(written.map((f) => [f.file, f.rowCount])).toEqual([[5, expected.rowCount], [2, expected.rowCount]]);
+    const single = await writeNative(ALL_TYPES_SPECS, [expected], { keyValueMetadata: KV });
+    const select = ALL_TYPES_SPECS.map((spec) => `${lakeExpression(spec.name, spec.type)} AS "${spec.name}"`).join(', ');
+    for (const f of written) {
+      const source = await fileSource(f.path);
+      expect(await collect(readParquetBatches(source))).toEqual(expected);
+      expect((await readParquetMetadata(source)).columns).toEqual(ALL_TYPES_SPECS);
+      expect(await readKeyValueMetadata(source)).toEqual(KV);
+      expect(f.columnStats).toEqual(single.result.columnStats);
+      const values = await query(db, `SELECT ${select} FROM read_parquet(${literal(f.path)})`);
+      for (const spec of ALL_TYPES_SPECS) expect(values.map((row) => row[spec.name]), spec.name).toEqual(expected.columns[spec.name]);
+    }
+  });
+});
+
 describe('native writer, many batches', () => {
   it('keeps row order across batches and row groups, and bounds row groups by rowGroupSize', async () => {
     const specs: ColumnSpec[] = [
