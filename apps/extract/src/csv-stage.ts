@@ -92,7 +92,10 @@ export async function* stageThroughCsv(
     } finally {
       await rm(opts.csvPath(index), { force: true });
     }
-    if (rows !== records) throw new CsvUnreadable(`DuckDB read ${rows} rows of a CSV part holding ${records} records`);
+    if (rows !== records) {
+      await rm(path, { force: true });
+      throw new CsvUnreadable(`DuckDB read ${rows} rows of a CSV part holding ${records} records`);
+    }
     index++;
     return { path, rows };
   };

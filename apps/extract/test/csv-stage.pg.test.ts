@@ -130,6 +130,31 @@ describe('staging through CSV', () => {
     }
   });
 
+  it('stops at a later part DuckDB cannot read while the one before converts, leaving only the parts it gave', async () => {
+    const sql = `SELECT id, CASE WHEN id = 450 THEN 'infinity'::timestamptz ELSE '2024-01-01'::timestamptz END AS v FROM ${table} WHERE id < 1000 ORDER BY id`;
+    const descriptors = await describeQuery(client, sql);
+    const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
+    const given: number[] = [];
+    const consume = async () => {
+      for await (const part of stageThroughCsv(client, sql, descriptors, specs, {
+        fileRows: 100,
+        rowGroupSize: 100,
+        keyValueMetadata: {},
+        csvPath: (i) => join(dir, `late-${i}.csv`),
+        parquetPath: (i) => join(dir, `late-${i}.parquet`),
+      })) {
+        given.push(part.rows);
+        await rm(part.path);
+      }
+    };
+    await expect(consume()).rejects.toBeInstanceOf(CsvUnreadable);
+    // Ids 1–7 and 100–999: id 450 is record 357, in part 3. Parts 0–2 were given; part 3 failed
+    // while part 4's records were read; nothing else is left on disk.
+    expect(given).toEqual([100, 100, 100]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('late-'))).toEqual([]);
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
   it('leaves arrays and numerics to the binary path', async () => {
     const descriptors = await describeQuery(client, `SELECT 1::numeric AS n, ARRAY[1] AS a, 1 AS i`);
     expect(csvStageable(descriptors)).toBe(false);
