@@ -97,9 +97,8 @@ export interface PartitionsTable {
   fingerprint: string;
 }
 
-export interface FilesTable {
-  dataset_id: string;
-  version: number;
+/** A Parquet object with its partition, counts and column statistics. */
+interface FileColumns {
   bucket: string;
   path: string;
   partition: JSONColumnType<Array<[string, string | null]>>;
@@ -108,17 +107,16 @@ export interface FilesTable {
   column_stats: JSONColumnType<Record<string, unknown>>;
 }
 
+export interface FilesTable extends FileColumns {
+  dataset_id: string;
+  version: number;
+}
+
 /** A file a run's transform wrote, recorded as it was written (committed by the load). */
-export interface RunFilesTable {
+export interface RunFilesTable extends FileColumns {
   run_id: string;
   kind: 'data' | 'quarantine';
   ordinal: Generated<string>;
-  bucket: string;
-  path: string;
-  partition: JSONColumnType<Array<[string, string | null]>>;
-  row_count: BigCount;
-  byte_size: BigCount;
-  column_stats: JSONColumnType<Record<string, unknown>>;
 }
 
 export interface LineageEventsTable {
