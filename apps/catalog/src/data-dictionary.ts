@@ -1,6 +1,6 @@
-import type { DatasetContract } from '@lake/contracts';
+import type { DatasetContract, FileTotals } from '@lake/contracts';
 import { parseLakeType } from '@lake/contracts';
-import type { FileRow, VersionRow } from '@lake/catalog';
+import type { VersionRow } from '@lake/catalog';
 
 const PARQUET: Record<string, string> = {
   boolean: 'BOOLEAN',
@@ -35,18 +35,17 @@ function physical(type: string, table: Record<string, string>, decimal: (p: numb
 }
 
 /** A data dictionary of one committed version: every field's meaning, types in each format, and statistics. */
-export function dataDictionary(contract: DatasetContract, version: VersionRow, files: FileRow[]) {
+export function dataDictionary(contract: DatasetContract, version: VersionRow, totals: FileTotals) {
   return {
     dataset: `${contract.dataset.domain}.${contract.dataset.name}`,
     version: version.version,
     schema_version: contract.dataset.schema_version,
     description: contract.dataset.description ?? null,
     rows: Number(version.row_count),
-    files: files.length,
+    files: totals.files,
     committed_at: version.committed_at,
     fields: contract.fields.map((f) => {
-      let nulls = 0;
-      for (const file of files) nulls += Number((file.column_stats[f.name] as { nullCount?: number } | undefined)?.nullCount ?? 0);
+      const nulls = totals.columns[f.name]?.nullCount ?? 0;
       return {
         name: f.name,
         type: f.type,

@@ -4,7 +4,7 @@ import {
   getContract,
   lineageEvents,
   resolveVersion,
-  versionFiles,
+  versionTotals,
 } from '@lake/catalog';
 import { type CatalogResult, type DatasetCommittedEvent, type PayloadOf, contractToYaml, parseDatasetId } from '@lake/contracts';
 import type { Logger } from '@lake/logging';
@@ -33,7 +33,7 @@ export function createCatalogProcessor(deps: CatalogDeps) {
     const version = await resolveVersion(deps.catalog, job.dataset, { kind: 'number', version: job.version });
     if (!version || version.run_id !== job.runId) throw new Error(`v${job.version} of ${job.dataset} is not committed by run ${job.runId}`);
     const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
-    const files = await versionFiles(deps.catalog, job.dataset, job.version);
+    const totals = await versionTotals(deps.catalog.db, job.dataset, job.version);
     const events = await lineageEvents(deps.catalog, { runId: job.runId });
     const { domain, name } = parseDatasetId(job.dataset);
 
@@ -41,7 +41,7 @@ export function createCatalogProcessor(deps: CatalogDeps) {
     const dictKey = deps.layout.metadataKey('dictionaries', domain, name, `v${job.version}.json`);
     const lineageKey = deps.layout.metadataKey('lineage', domain, name, `v${job.version}-${job.runId}.json`);
     await deps.store.put(schemaKey, new TextEncoder().encode(contractToYaml(contract)), { contentType: 'application/yaml' });
-    await deps.store.put(dictKey, json(dataDictionary(contract, version, files)), { contentType: 'application/json' });
+    await deps.store.put(dictKey, json(dataDictionary(contract, version, totals)), { contentType: 'application/json' });
     await deps.store.put(lineageKey, json(events.map((e) => e.event)), { contentType: 'application/json' });
 
     await ctx.failpoint('after-metadata');

@@ -1,5 +1,10 @@
-import { listVersions } from '@lake/catalog';
+import { text } from 'node:stream/consumers';
+import { getContract, listVersions } from '@lake/catalog';
+import { contractToYaml } from '@lake/contracts';
 import { NUMERIC_VALUE_PATTERN, sourceTruth } from '@lake/fixture';
+import { createObjectStore, createStorageLayout } from '@lake/storage';
+import { LakeQueues } from '@lake/queue';
+import { redisConnectionOptions, testS3Env } from '@lake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeHarness } from './lake-harness.js';
 
@@ -59,6 +64,45 @@ describe('lake run phenotype, end to end (PostgreSQL, Redis, S3, DuckDB)', () =>
     for (const table of ['germplasm', 'studies', 'observation_units', 'observation_variables'] as const) {
       const [row] = await query<{ n: string }>(lake, `SELECT count(*) AS n FROM phenotype.${table}`);
       expect(Number(row?.n), table).toBe(truth.rowCounts[table]);
+    }
+  });
+
+  it('catalogues the version: schema, data dictionary and lineage in the metadata bucket, and one dataset.committed event', async () => {
+    const [v] = await listVersions(lake.catalog, 'phenotype.observations');
+    if (!v) throw new Error('no committed version');
+    const store = createObjectStore({ kind: 's3', ...testS3Env(), buckets: lake.buckets });
+    const layout = createStorageLayout(store.buckets);
+    const read = async (kind: 'schemas' | 'dictionaries' | 'lineage', file: string) => text(await store.get(layout.metadataKey(kind, 'phenotype', 'observations', file)));
+
+    const contract = await getContract(lake.catalog, 'phenotype.observations', v.contract_hash);
+    expect(await read('schemas', `v${v.version}.yaml`)).toBe(contractToYaml(contract));
+
+    // The dictionary's counts come from the catalog's sums over the files' statistics: they must
+    // be what DuckDB counts over the version.
+    const dictionary = JSON.parse(await read('dictionaries', `v${v.version}.json`)) as { rows: number; files: number; fields: Array<{ name: string; null_count: number }> };
+    expect(dictionary.rows).toBe(Number(v.row_count));
+    expect(dictionary.files).toBe(v.file_count);
+    expect(dictionary.fields.map((f) => f.name)).toEqual(contract.fields.map((f) => f.name));
+    const [nulls] = await query<Record<string, string>>(lake, `SELECT ${contract.fields.map((f) => `count(*) - count("${f.name}") AS "${f.name}"`).join(', ')} FROM phenotype.observations`);
+    expect(Object.fromEntries(dictionary.fields.map((f) => [f.name, f.null_count]))).toEqual(Object.fromEntries(contract.fields.map((f) => [f.name, Number(nulls?.[f.name])])));
+    expect(dictionary.fields.some((f) => f.null_count > 0)).toBe(true);
+
+    const events = JSON.parse(await read('lineage', `v${v.version}-${v.run_id}.json`)) as Array<{
+      eventType: string;
+      job: { name: string };
+      outputs: Array<{ outputFacets?: { outputStatistics?: { rowCount: number; fileCount: number } }; inputFacets?: { dataQualityMetrics?: { columnMetrics: Record<string, { nullCount: number }> } } }>;
+    }>;
+    const complete = events.find((e) => e.eventType === 'COMPLETE' && e.job.name === 'phenotype.observations');
+    expect(complete?.outputs[0]?.outputFacets?.outputStatistics).toMatchObject({ rowCount: Number(v.row_count), fileCount: v.file_count });
+    const metrics = complete?.outputs[0]?.inputFacets?.dataQualityMetrics?.columnMetrics ?? {};
+    for (const f of dictionary.fields) expect(metrics[f.name]?.nullCount, f.name).toBe(f.null_count);
+
+    const queues = new LakeQueues({ ...redisConnectionOptions(), prefix: lake.env.LAKE_QUEUE_PREFIX });
+    try {
+      const committed = await queues.queue('events').getJob(`committed-phenotype_observations-v${v.version}`);
+      expect(committed?.data).toMatchObject({ dataset: 'phenotype.observations', version: v.version, runId: v.run_id, rows: Number(v.row_count) });
+    } finally {
+      await queues.close();
     }
   });
 

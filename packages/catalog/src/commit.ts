@@ -1,6 +1,7 @@
 import type { DataFile, FileTotals, PartitionFingerprint, RunEvent } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
+import { versionTotals } from './reads.js';
 
 /**
  * A version's files: a list, or `'run-output'` — the run's own output, read by PostgreSQL from the
@@ -200,7 +201,7 @@ async function insertVersion(
       where b.dataset_id = ${from.reuseFrom} and b.version = ${req.baseVersion}
         and (${req.reuse} <> 'unchanged-partitions' or b.partition in (${keptPartitions(runId, req.dataset, req.baseVersion)}))`.execute(db);
   }
-  const totals = await fileTotals(db, dataset, req.version);
+  const totals = await versionTotals(db, dataset, req.version);
   await db
     .updateTable('versions')
     .set({ row_count: totals.rows, byte_size: totals.bytes, file_count: totals.files })
@@ -222,29 +223,6 @@ function keptPartitions(runId: string, dataset: string, baseVersion: number) {
       and p.partition_key in (select e->>'key' from jsonb_array_elements(coalesce(${extracted('partitions')}, '[]'::jsonb)) e)
       and (p.partition_key not in (select jsonb_array_elements_text(coalesce(${extracted('changed')}, '[]'::jsonb)))
            or p.partition_key in (select jsonb_array_elements_text(coalesce(${extracted('appended')}, '[]'::jsonb))))`;
-}
-
-/** Rows, bytes and files of a version, and per column the sums of its files' statistics. */
-async function fileTotals(db: Trx, dataset: string, version: number): Promise<FileTotals> {
-  const sums = await sql<{ files: number; rows: string; bytes: string }>`
-    select count(*)::int as files, coalesce(sum(row_count), 0)::text as rows, coalesce(sum(byte_size), 0)::text as bytes
-    from files where dataset_id = ${dataset} and version = ${version}`.execute(db);
-  const columns = await sql<{ name: string; null_count: string; min: number | null; max: number | null }>`
-    select s.key as name, sum(coalesce((s.value->>'nullCount')::bigint, 0))::text as null_count,
-      min(case when jsonb_typeof(s.value->'min') = 'number' then (s.value->>'min')::float8 end) as min,
-      max(case when jsonb_typeof(s.value->'max') = 'number' then (s.value->>'max')::float8 end) as max
-    from files f, jsonb_each(f.column_stats) s
-    where f.dataset_id = ${dataset} and f.version = ${version}
-    group by s.key`.execute(db);
-  const row = sums.rows[0] as { files: number; rows: string; bytes: string };
-  return {
-    files: row.files,
-    rows: Number(row.rows),
-    bytes: Number(row.bytes),
-    columns: Object.fromEntries(
-      columns.rows.map((c) => [c.name, { nullCount: Number(c.null_count), ...(c.min !== null ? { min: Number(c.min) } : {}), ...(c.max !== null ? { max: Number(c.max) } : {}) }]),
-    ),
-  };
 }
 
 /** Marks the run finished once the catalog stage has written its metadata. */

@@ -1,3 +1,5 @@
+import type { FileTotals } from '@lake/contracts';
+import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
 
 export interface DatasetSummary {
@@ -143,4 +145,31 @@ export async function incrementalBase(
   if (!current || current.contract_hash !== contractHash) return undefined;
   const partitions = await versionPartitions(catalog, dataset, current.version);
   return { version: current.version, snapshot: current.snapshot as Record<string, unknown>, partitions: new Map(partitions.map((p) => [p.partition_key, p])) };
+}
+
+/**
+ * Rows, bytes and files of a version, and per column the sums of its files' statistics (nulls,
+ * numeric bounds), summed by PostgreSQL: no process reads a large version's file list for them.
+ * `db` may be a transaction (the commit sums what it is inserting).
+ */
+export async function versionTotals(db: Catalog['db'], dataset: string, version: number): Promise<FileTotals> {
+  const sums = await sql<{ files: number; rows: string; bytes: string }>`
+    select count(*)::int as files, coalesce(sum(row_count), 0)::text as rows, coalesce(sum(byte_size), 0)::text as bytes
+    from files where dataset_id = ${dataset} and version = ${version}`.execute(db);
+  const columns = await sql<{ name: string; null_count: string; min: number | null; max: number | null }>`
+    select s.key as name, sum(coalesce((s.value->>'nullCount')::bigint, 0))::text as null_count,
+      min(case when jsonb_typeof(s.value->'min') = 'number' then (s.value->>'min')::float8 end) as min,
+      max(case when jsonb_typeof(s.value->'max') = 'number' then (s.value->>'max')::float8 end) as max
+    from files f, jsonb_each(f.column_stats) s
+    where f.dataset_id = ${dataset} and f.version = ${version}
+    group by s.key`.execute(db);
+  const row = sums.rows[0] as { files: number; rows: string; bytes: string };
+  return {
+    files: row.files,
+    rows: Number(row.rows),
+    bytes: Number(row.bytes),
+    columns: Object.fromEntries(
+      columns.rows.map((c) => [c.name, { nullCount: Number(c.null_count), ...(c.min !== null ? { min: Number(c.min) } : {}), ...(c.max !== null ? { max: Number(c.max) } : {}) }]),
+    ),
+  };
 }
