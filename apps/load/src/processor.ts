@@ -41,6 +41,9 @@ export function createLoadProcessor(deps: LoadDeps) {
     const transformed = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
     const extract = await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['files'], ['partitions'], ['changed'], ['appended']]);
     if (!transformed || !extract) throw new Error(`run ${job.runId} has no finished transform to load`);
+    if (typeof transformed.files !== 'number') {
+      throw new PermanentError(`run ${job.runId} was transformed by an earlier release, which did not record its files in the catalog; run the dataset again`);
+    }
     const extracted = extract.result;
     const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });

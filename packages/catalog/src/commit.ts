@@ -88,7 +88,7 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
     }
     const db = trx as unknown as Trx;
 
-    const totals = await insertVersion(db, req.dataset, req, req.files, { kind: 'data', reuseFrom: req.dataset });
+    const totals = await insertVersion(db, req.dataset, req, req.files, { run: req.runId, kind: 'data', reuseFrom: req.dataset });
     let quarantined = 0;
     if (req.quarantine) {
       await trx
@@ -97,6 +97,7 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
       const q = await insertVersion(db, req.quarantine.dataset, { ...req, runId: `${req.runId}-quarantine` }, req.quarantine.files, {
+        run: req.runId,
         kind: 'quarantine',
         reuseFrom: req.quarantine.dataset,
         skipReuse: req.reuse === 'data-only',
@@ -163,7 +164,7 @@ async function insertVersion(
   dataset: string,
   req: CommitRequest,
   files: FileSource,
-  from: { kind: 'data' | 'quarantine'; reuseFrom: string; skipReuse?: boolean },
+  from: { run: string; kind: 'data' | 'quarantine'; reuseFrom: string; skipReuse?: boolean },
 ): Promise<FileTotals> {
   await db
     .insertInto('versions')
@@ -181,7 +182,7 @@ async function insertVersion(
       mode: req.mode ?? 'full',
     })
     .execute();
-  const runId = req.runId.replace(/-quarantine$/, '');
+  const runId = from.run;
   if (files === 'run-output') {
     await sql`
       insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
