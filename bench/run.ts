@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--rows 1000000,5000000] [--orgs 8]` (or BENCH_ROWS / BENCH_ORGS; BENCH_WORKER_NODE_ARGS
- * passes Node flags to the workers only): for each size,
+ * passes Node flags to the workers only; BENCH_SCHEMAS_DIR reads contracts from another directory): for each size,
  * seeds a fresh source database, runs the lake ETL end to end against s3rver, runs the
  * COPY → DuckDB baseline on the same data, and reports throughput, per-stage timings and each
  * worker's peak RSS. Results go to bench/out/results.{json,md}.
@@ -72,7 +72,7 @@ function gitCommit(): string {
 async function main(): Promise<void> {
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
-    command: `${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs}`,
+    command: `${process.env.BENCH_SCHEMAS_DIR ? `BENCH_SCHEMAS_DIR=${process.env.BENCH_SCHEMAS_DIR} ` : ''}${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs}`,
     machine: {
       cpus: cpus().length,
       memoryGb: Math.round(totalmem() / 2 ** 30),

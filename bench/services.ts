@@ -73,7 +73,8 @@ export function benchWorkerEnv(opts: { s3: S3Service; catalogUrl: string; repoRo
     LOG_LEVEL: 'warn',
     LAKE_SCHEDULES: 'false',
     LAKE_CATALOG_URL: opts.catalogUrl,
-    LAKE_SCHEMAS_DIR: join(opts.repoRoot, 'schemas'),
+    // BENCH_SCHEMAS_DIR runs the bench over other contracts (e.g. another partitioning to compare).
+    LAKE_SCHEMAS_DIR: process.env.BENCH_SCHEMAS_DIR ?? join(opts.repoRoot, 'schemas'),
     LAKE_QUEUE_PREFIX: opts.prefix,
     LAKE_TMP_DIR: join(opts.tmp, 'work'),
     POSTGRES_DB: opts.source.database,
