@@ -1,0 +1,3 @@
+import { defineLakeTestConfig } from '@lake/testing/vitest-config';
+
+export default defineLakeTestConfig();
