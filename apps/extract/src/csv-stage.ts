@@ -8,9 +8,8 @@
  * (an infinite timestamp) fails the conversion with `CsvUnreadable`; the caller then stages the
  * same query through binary COPY, whose decoder reports such values precisely.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import type { ColumnSpec } from '@lake/contracts';
 import { duckdbType, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import { parseLakeType } from '@lake/contracts';
@@ -73,31 +72,47 @@ export async function* stageThroughCsv(
 ): AsyncGenerator<{ path: string; rows: number }, void, undefined> {
   const session = await NativeSession.open();
   let index = 0;
-  let out: WriteStream | undefined;
+  /** The open CSV part. Written synchronously: the one libuv pool thread is DuckDB's meanwhile. */
+  let out: number | undefined;
   let records = 0;
   const scanner = new CsvRecordScanner();
   const open = () => {
-    out = createWriteStream(opts.csvPath(index));
+    out = openSync(opts.csvPath(index), 'w');
     records = 0;
   };
+  const write = (bytes: Buffer) => {
+    for (let at = 0; at < bytes.length; ) at += writeSync(out as number, bytes, at);
+  };
+  /** Ends the open CSV part and converts it; the next part may open at once. */
   const close = async (): Promise<{ path: string; rows: number }> => {
-    const file = out as WriteStream;
+    closeSync(out as number);
     out = undefined;
-    file.end();
-    await once(file, 'close');
-    const path = opts.parquetPath(index);
+    const part = index++;
+    const expected = records;
+    const path = opts.parquetPath(part);
     let rows: number;
     try {
-      rows = await toParquet(session, opts.csvPath(index), path, descriptors, specs, opts);
+      rows = await toParquet(session, opts.csvPath(part), path, descriptors, specs, opts);
     } finally {
-      await rm(opts.csvPath(index), { force: true });
+      await rm(opts.csvPath(part), { force: true });
     }
-    if (rows !== records) {
+    if (rows !== expected) {
       await rm(path, { force: true });
-      throw new CsvUnreadable(`DuckDB read ${rows} rows of a CSV part holding ${records} records`);
+      throw new CsvUnreadable(`DuckDB read ${rows} rows of a CSV part holding ${expected} records`);
     }
-    index++;
     return { path, rows };
+  };
+  // A part converts in DuckDB (on the pool thread) while PostgreSQL's rows for the next are read
+  // and written here, and while the caller uploads the part before: PostgreSQL and DuckDB no
+  // longer wait for each other.
+  let converting: Promise<{ path: string; rows: number }> | undefined;
+  /** Waits for the part converting (if any), starts converting the open one, returns the first. */
+  const handOver = async (): Promise<{ path: string; rows: number } | undefined> => {
+    const done = converting ? await converting : undefined;
+    converting = close();
+    // Awaited at the next hand-over or at the end; a failure waits for that, handled.
+    converting.catch(() => undefined);
+    return done;
   };
   try {
     // copyOut reads and discards the rest when this stops early, so the connection and its
@@ -105,28 +120,37 @@ export async function* stageThroughCsv(
     for await (const chunk of copyOut(client, sql, { format: 'csv' })) {
       let start = 0;
       for (const end of scanner.ends(chunk)) {
-        if (!out) open();
+        if (out === undefined) open();
         records++;
         if (records === opts.fileRows) {
-          const stream = out as WriteStream;
-          if (!stream.write(chunk.subarray(start, end))) await once(stream, 'drain');
+          write(chunk.subarray(start, end));
           start = end;
-          yield await close();
+          const done = await handOver();
+          if (done) yield done;
         }
       }
       if (start < chunk.length) {
-        if (!out) open();
-        const stream = out as WriteStream;
-        if (!stream.write(chunk.subarray(start))) await once(stream, 'drain');
+        if (out === undefined) open();
+        write(chunk.subarray(start));
       }
     }
     if (scanner.inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
-    if (out) yield await close();
+    if (out !== undefined) {
+      const done = await handOver();
+      if (done) yield done;
+    }
+    if (converting) {
+      const last = await converting;
+      converting = undefined;
+      yield last;
+    }
   } finally {
-    if (out) {
-      out.destroy();
+    if (out !== undefined) {
+      closeSync(out);
       await rm(opts.csvPath(index), { force: true });
     }
+    // A part still converting when staging stops early: let it finish (it holds the session), drop it.
+    if (converting) await converting.then((w) => rm(w.path, { force: true }), () => undefined);
     session.close();
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
@@ -163,15 +164,19 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const firstFile = files.length;
         const rowsBefore = sourceRows;
         let orgRows = 0;
-        /** Uploads a finished staging file. */
+        /**
+         * Uploads a finished staging file. Read and removed synchronously: the one libuv pool
+         * thread converts the next part in DuckDB meanwhile, and PostgreSQL's rows for the part
+         * after wait for this upload to finish.
+         */
         const publish = async (part: number, tmp: string, rows: number) => {
           const key = keyOf(part);
           try {
-            const put = await clock.time('upload', () => deps.store.putFile(key, tmp));
+            const put = await clock.time('upload', () => deps.store.put(key, readFileSync(tmp)));
             files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows, bytes: put.size });
             log.info({ organization: org, rows, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
           } finally {
-            await rm(tmp, { force: true });
+            rmSync(tmp, { force: true });
           }
           orgRows += rows;
           sourceRows += rows;
