@@ -1,4 +1,4 @@
-import { type Catalog, CommitRefusedError, commitVersion, failRun, forEachRunFile, getContract, getRun, stageOutline, stageResult } from '@lake/catalog';
+import { type Catalog, CommitRefusedError, commitVersion, failRun, forEachRunFile, getContract, getRun, runFileCounts, stageOutline, stageResult } from '@lake/catalog';
 import {
   type DataFile,
   type ExtractResult,
@@ -48,9 +48,14 @@ export function createLoadProcessor(deps: LoadDeps) {
     const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
 
-    const listed = transformed.files + transformed.quarantine.files;
-    const checked = await verifyObjects(deps, job.runId, (files) => ctx.progress({ stage: 'load', files, of: listed }));
-    if (checked !== listed) throw new Error(`run ${job.runId} lists ${listed} files but ${checked} were checked`);
+    const recorded = await runFileCounts(deps.catalog, job.runId);
+    if (recorded.data !== transformed.files || recorded.quarantine !== transformed.quarantine.files) {
+      throw new Error(
+        `run ${job.runId}: the transform reported ${transformed.files} data and ${transformed.quarantine.files} quarantine files but recorded ${recorded.data} and ${recorded.quarantine}; the load will be retried`,
+      );
+    }
+    const listed = recorded.data + recorded.quarantine;
+    await verifyObjects(deps, job.runId, (files) => ctx.progress({ stage: 'load', files, of: listed }));
     if (transformed.inputRows !== transformed.loadedRows + transformed.quarantine.rows) {
       throw new PermanentError(`row accounting broken: ${transformed.inputRows} in, ${transformed.loadedRows} loaded + ${transformed.quarantine.rows} quarantined`);
     }
@@ -111,8 +116,8 @@ export function createLoadProcessor(deps: LoadDeps) {
   };
 }
 
-/** Stats every file the transform reported (a page at a time, a few at once); returns how many. */
-async function verifyObjects(deps: LoadDeps, runId: string, progress: (checked: number) => Promise<void>): Promise<number> {
+/** Stats every file the transform recorded (a page at a time, a few at once), reporting progress. */
+async function verifyObjects(deps: LoadDeps, runId: string, progress: (checked: number) => Promise<void>): Promise<void> {
   let checked = 0;
   await forEachRunFile(deps.catalog, runId, 256, async (page) => {
     for (let i = 0; i < page.length; i += STAT_CONCURRENCY) {
@@ -121,7 +126,6 @@ async function verifyObjects(deps: LoadDeps, runId: string, progress: (checked: 
     checked += page.length;
     await progress(checked);
   });
-  return checked;
 }
 
 const STAT_CONCURRENCY = 8;

@@ -1,4 +1,4 @@
-import { type Catalog, beginStage, finishStage, getRun, listVersions, openCatalog, recordRunFiles, registerContract, startRun, versionFiles } from '@lake/catalog';
+import { type Catalog, beginStage, failRun, finishStage, getRun, listVersions, openCatalog, recordRunFiles, registerContract, startRun, versionFiles } from '@lake/catalog';
 import { type DataFile, PermanentError, parseContract } from '@lake/contracts';
 import { createLogger } from '@lake/logging';
 import type { StageContext } from '@lake/queue';
@@ -90,6 +90,15 @@ describe('load (PostgreSQL catalog, S3)', () => {
 
     // A duplicated or retried load finds the version.
     expect(await load(job(run), context([]))).toEqual({ committed: true, version: run.version, rows: 3000, alreadyCommitted: true });
+  });
+
+  it('waits while the files the transform recorded are not the ones it reported', async () => {
+    const { run } = await transformedRun('k3', ['a', 'b', 'c']);
+    await catalog.db.deleteFrom('run_files').where('run_id', '=', run.runId).where('path', 'like', '%site=b%').execute();
+    await expect(load(job(run), context([]))).rejects.toThrow(`run ${run.runId}: the transform reported 3 data and 1 quarantine files but recorded 2 and 1; the load will be retried`);
+    expect((await listVersions(catalog, 'soil.plots')).map((v) => v.run_id)).not.toContain(run.runId);
+    // Ends the run, so the next trigger starts its own instead of joining this one.
+    await failRun(catalog, run.runId, 'load', 'test over');
   });
 
   it('refuses a version whose rows do not add up to the snapshot, permanently', async () => {

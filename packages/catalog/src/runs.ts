@@ -232,10 +232,10 @@ export async function stageResult<T>(catalog: Catalog, runId: string, stage: str
 }
 
 /**
- * A stage's result with its long lists left out: each path in `lists` (e.g. `['files']`,
- * `['quarantine', 'files']`) comes back as an empty array, its length in `lengths` under the
- * dotted path. A large run's result lists thousands of files with statistics; the loader and the
- * CLI need its counts, and PostgreSQL reads the lists itself (`commitVersion`, `forEachStagedFile`).
+ * A stage's result with its long lists left out: each path in `lists` (e.g. `['partitions']`,
+ * `['changed']`) comes back as an empty array, its length in `lengths` under the dotted path. A
+ * large run's extract result lists thousands of partition fingerprints; the transform and the
+ * load need its counts and scalars, and PostgreSQL reads the lists itself (`commitVersion`).
  */
 export async function stageOutline<T>(catalog: Catalog, runId: string, stage: string, lists: string[][]): Promise<{ result: T; lengths: Record<string, number> } | undefined> {
   let outline = sql<unknown>`result`;
@@ -334,10 +334,7 @@ export async function forEachRunFile(catalog: Catalog, runId: string, pageSize: 
   }
 }
 
-/**
- * The files a run's transform rejected whole (above the contract's error rate), read from its
- * stage result without the rest of it (a large run's result lists thousands of files).
- */
+/** The files a run's transform rejected whole (above the contract's error rate), from its stage result. */
 export async function rejectedFiles(catalog: Catalog, runId: string): Promise<NonNullable<TransformResult['rejectedFiles']>> {
   const row = await catalog.db
     .selectFrom('run_stages')
