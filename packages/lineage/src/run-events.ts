@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  type DataFile,
   type DatasetContract,
   type FileTotals,
   LAKE_PRODUCER,
@@ -69,7 +68,7 @@ export function sourceDataset(contract: DatasetContract, sourceUri: string): Lin
 
 export interface OutputSummary {
   version: number;
-  /** The version's files summed up (`fileTotals`, or the catalog's sums over a committed file list). */
+  /** The version's files summed up (the catalog's `versionTotals`). */
   totals: FileTotals;
   quarantine: { rows: number; byRule: Array<{ column: string; rule: string; rows: number }> };
   /** Unit conversions applied while reading files: recorded on the field's column lineage. */
@@ -127,22 +126,6 @@ export function outputDataset(contract: DatasetContract, storeNamespace: string,
     inputFacets: { dataQualityMetrics: { ...FACET('DataQualityMetricsInputDatasetFacet'), rowCount: rows, columnMetrics, quarantined: out.quarantine } },
     outputFacets: { outputStatistics: { ...FACET('OutputStatisticsOutputDatasetFacet'), rowCount: rows, size: out.totals.bytes, fileCount: out.totals.files } },
   };
-}
-
-/** Sums a list of files the way the catalog sums a committed version's (`FileTotals`). */
-export function fileTotals(files: DataFile[]): FileTotals {
-  const totals: FileTotals = { files: files.length, rows: 0, bytes: 0, columns: {} };
-  for (const file of files) {
-    totals.rows += file.rows;
-    totals.bytes += file.bytes;
-    for (const [name, s] of Object.entries(file.columnStats)) {
-      const c = (totals.columns[name] ??= { nullCount: 0 });
-      c.nullCount += s.nullCount;
-      if (typeof s.min === 'number') c.min = c.min === undefined ? s.min : Math.min(c.min, s.min);
-      if (typeof s.max === 'number') c.max = c.max === undefined ? s.max : Math.max(c.max, s.max);
-    }
-  }
-  return totals;
 }
 
 /** The seed's per-version lineage block, derived from a version's COMPLETE event. */

@@ -1,6 +1,6 @@
 import { parseContract } from '@lake/contracts';
 import { describe, expect, it } from 'vitest';
-import { fileTotals, lineageRunId, outputDataset, runEvent, sourceDataset, versionBlock } from '../src/index.js';
+import { lineageRunId, outputDataset, runEvent, sourceDataset, versionBlock } from '../src/index.js';
 
 const contract = parseContract(
   `
@@ -30,10 +30,7 @@ describe('OpenLineage run events', () => {
     const src = 'postgres://db:5432/bijmantra';
     const out = outputDataset(contract, 's3://minio:9000', src, {
       version: 3,
-      totals: fileTotals([
-        { object: { bucket: 'b', path: 'p' }, partition: [], rows: 3, bytes: 60, columnStats: { value_numeric: { nullCount: 1, min: 4, max: 9 } } },
-        { object: { bucket: 'b', path: 'q' }, partition: [], rows: 2, bytes: 40, columnStats: { value_numeric: { nullCount: 0, min: 2, max: 'n/a' } } },
-      ]),
+      totals: { files: 2, rows: 5, bytes: 100, columns: { value_numeric: { nullCount: 1, min: 2, max: 9 } } },
       quarantine: { rows: 1, byRule: [{ column: 'value_numeric', rule: 'cast', rows: 1 }] },
     });
     const inputs = out.facets?.columnLineage?.fields.value_numeric?.inputFields ?? [];
