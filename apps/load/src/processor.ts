@@ -38,14 +38,16 @@ export function createLoadProcessor(deps: LoadDeps) {
     if (run?.status === 'committed') return { committed: true, version: run.version, rows: Number(run.loaded_rows ?? 0), alreadyCommitted: true };
     // Counts and outlines only: the file and partition lists stay in PostgreSQL, which commits
     // them itself; this process pages through the files to check the store.
+    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const transformed = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
-    const extract = await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['files'], ['partitions'], ['changed'], ['appended']]);
+    // A file run keeps its list of raw files (few, and the lineage names each as an input).
+    const lists = isFileSource(contract) ? [['files'], ['partitions'], ['appended']] : [['files'], ['partitions'], ['changed'], ['appended']];
+    const extract = await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', lists);
     if (!transformed || !extract) throw new Error(`run ${job.runId} has no finished transform to load`);
     if (typeof transformed.files !== 'number') {
       throw new PermanentError(`run ${job.runId} was transformed by an earlier release, which did not record its files in the catalog; run the dataset again`);
     }
     const extracted = extract.result;
-    const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
 
     const recorded = await runFileCounts(deps.catalog, job.runId);
@@ -69,10 +71,8 @@ export function createLoadProcessor(deps: LoadDeps) {
       throw new PermanentError(message);
     }
 
-    // A file run's inputs are its files (few, and the lineage names each); a database run's is its table.
-    const inputs = isFileSource(contract)
-      ? fileDatasets((await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['files'], ['partitions']]))?.result.changed ?? [], deps.storeNamespace)
-      : [sourceDataset(contract, deps.sourceNamespace)];
+    // A file run's inputs are its files; a database run's is its table.
+    const inputs = isFileSource(contract) ? fileDatasets(extracted.changed, deps.storeNamespace) : [sourceDataset(contract, deps.sourceNamespace)];
     const lineage = (totals: FileTotals) =>
       runEvent({
         type: 'COMPLETE',
@@ -98,7 +98,7 @@ export function createLoadProcessor(deps: LoadDeps) {
         schemaVersion: contract.dataset.schema_version,
         files: 'run-output',
         quarantine: { dataset: `${job.dataset}_quarantine`, files: 'run-output', byRule: transformed.quarantineByRule },
-        snapshot: { ...extracted.snapshot, organizations: extracted.organizations, changedPartitions: extract.lengths.changed, partitions: extract.lengths.partitions },
+        snapshot: { ...extracted.snapshot, organizations: extracted.organizations, changedPartitions: extract.lengths.changed ?? extracted.changed.length, partitions: extract.lengths.partitions },
         partitions: 'run-output',
         baseVersion: extracted.baseVersion,
         mode: extracted.mode,
