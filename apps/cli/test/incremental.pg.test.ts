@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { listVersions, resolveVersion, versionFiles } from '@lake/catalog';
+import { type FileRow, listVersions, resolveVersion, versionFiles, versionLayers } from '@lake/catalog';
+import { layeredSelect } from '@lake/query';
 import { QUARANTINE_COLUMNS, datasetId, isFileSource, loadContracts } from '@lake/contracts';
 import { mutate } from '@lake/fixture';
 import { createObjectStore, createStorageLayout } from '@lake/storage';
@@ -16,34 +17,39 @@ const DATASETS = (await loadContracts(join(import.meta.dirname, '../../../schema
 /** Quarantine columns that name the run and staging position, which differ between any two runs. */
 const RUN_SPECIFIC = new Set(['run_id', 'source_file', 'row_number']);
 
-/** Local paths of a dataset's current files (downloaded from S3 when needed). */
-async function currentFiles(lake: LakeHarness, dataset: string): Promise<string[]> {
+/**
+ * The SELECT of a dataset's current version over local copies of its files (downloaded from S3
+ * when needed), delta layers applied; undefined when it has no rows' files.
+ */
+async function currentFiles(lake: LakeHarness, dataset: string): Promise<string | undefined> {
   const version = await resolveVersion(lake.catalog, dataset, { kind: 'current' });
-  if (!version) return [];
+  if (!version) return undefined;
   const s3 = lake.env.LAKE_STORE === 's3';
   const store = s3 ? createObjectStore({ kind: 's3', ...testS3Env(), buckets: lake.buckets }) : createObjectStore({ kind: 'local', root: lake.env.LAKE_STORE_DIR as string, buckets: lake.buckets });
   const layout = createStorageLayout(store.buckets);
-  const out: string[] = [];
-  for (const f of await versionFiles(lake.catalog, dataset, version.version)) {
+  const paths = new Map<FileRow, string>();
+  const files = await versionFiles(lake.catalog, dataset, version.version);
+  for (const f of files) {
     const key = layout.parseKey(`${f.bucket}/${f.path}`);
     if (!s3) {
-      out.push(fileURLToPath(await store.presignGet(key)));
+      paths.set(f, fileURLToPath(await store.presignGet(key)));
       continue;
     }
     const local = join(lake.tmp, 'compare', f.bucket, f.path);
     await mkdir(join(local, '..'), { recursive: true });
     await writeFile(local, await store.getBytes(key));
-    out.push(local);
+    paths.set(f, local);
   }
-  return out;
+  const layers = versionLayers(files);
+  return layers.length ? layeredSelect(layers, (f) => paths.get(f) as string) : undefined;
 }
 
 /** Rows in `a` and not in `b` plus rows in `b` and not in `a` (multiset difference), via DuckDB. */
-async function differences(a: string[], b: string[], columns = '*'): Promise<number> {
+async function differences(a: string | undefined, b: string | undefined, columns = '*'): Promise<number> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
-    const rel = (files: string[]) => (files.length ? `SELECT ${columns} FROM read_parquet([${files.map((f) => `'${f}'`).join(', ')}], union_by_name = true)` : null);
+    const rel = (version: string | undefined) => (version ? `SELECT ${columns} FROM (${version})` : null);
     const [ra, rb] = [rel(a), rel(b)];
     if (!ra && !rb) return 0;
     const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0]);
@@ -63,7 +69,9 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
   beforeAll(async () => {
     lake = await LakeHarness.create({ rows: 20_000, orgs: 3 });
     reference = await LakeHarness.create({ rows: 0, orgs: 0, sourceDb: lake.sourceDb, store: 'local' });
-    lake.startAll();
+    // Every mutation below goes through a delta for observations, however many rows it touches
+    // (the default falls back to a full run past 10%).
+    lake.startAll({ extract: { LAKE_DELTA_MAX_SHARE: '0.5' } });
     reference.startAll();
     admin = new pg.Client({ connectionString: lake.sourceAdminUrl });
     await admin.connect();
@@ -150,7 +158,7 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
   it('catches a transaction that was open during a run and committed after it', async () => {
     await held.query('BEGIN');
     // Stamped as if it happened before the run: a watermark on updated_at would skip it forever.
-    await held.query("UPDATE observations SET value = '1', updated_at = now() - interval '2 hours' WHERE id % 503 = 0");
+    const late = await held.query("UPDATE observations SET value = '1', updated_at = now() - interval '2 hours' WHERE id % 503 = 0");
     // A reading stamped an hour before the device's latest, committed after the run: inside the overlap.
     await held.query(`INSERT INTO iot_telemetry ("timestamp", device_id, sensor_id, value, created_at, updated_at)
                       SELECT max(t."timestamp") - interval '1 hour', s.device_id, s.id, 42, now(), now()
@@ -164,10 +172,19 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     const [t] = await listVersions(lake.catalog, 'sensor.iot_telemetry');
     const staged = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', t?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
     expect((staged.result as { appended?: string[] }).appended).toHaveLength(1);
-    const snapshot = after?.snapshot as { changedPartitions: number; partitions: number };
-    // Only the partitions the late transaction touched were extracted again.
-    expect(snapshot.changedPartitions).toBeGreaterThan(0);
-    expect(snapshot.changedPartitions).toBeLessThan(snapshot.partitions);
+    // Observations are versioned by row: exactly the rows the late transaction wrote were staged
+    // again, as one delta layer on top of the earlier version's files.
+    const extract = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', after?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
+    const delta = extract.result as { sourceRows: number; delta?: { layer: number; superseded: { rows: number } } };
+    expect(late.rowCount).toBeGreaterThan(0);
+    expect(delta.sourceRows).toBe(late.rowCount);
+    expect(delta.delta?.superseded.rows).toBe(late.rowCount);
+    // Loaded or quarantined ('1' is no valid value of some variables), each in its dataset's layer.
+    const files = [
+      ...(await versionFiles(lake.catalog, 'phenotype.observations', after?.version as number)),
+      ...(await versionFiles(lake.catalog, 'phenotype.observations_quarantine', after?.version as number)),
+    ];
+    expect(files.filter((f) => f.layer === delta.delta?.layer && f.role === 'rows').reduce((n, f) => n + Number(f.row_count), 0)).toBe(late.rowCount);
     expect(after?.version).toBeGreaterThan(before?.version ?? 0);
   });
 
@@ -189,14 +206,23 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     expect(december).toBeGreaterThan(0);
     expect((t?.snapshot as { changedPartitions?: number } | undefined)?.changedPartitions).toBe(december);
 
-    const org = await lake.cli(['backfill', 'phenotype.observations', '--partition', 'organization_id=1']);
+    // Studies are versioned by partition: exactly the named organization's partitions are extracted again.
+    const org = await lake.cli(['backfill', 'phenotype.studies', '--partition', 'organization_id=1']);
     expect(org.code, org.stdout + org.stderr).toBe(0);
-    const [o] = await listVersions(lake.catalog, 'phenotype.observations');
-    const parts = await lake.catalog.db.selectFrom('partitions').select(['partition']).where('dataset_id', '=', 'phenotype.observations').where('version', '=', o?.version as number).execute();
+    const [o] = await listVersions(lake.catalog, 'phenotype.studies');
+    const parts = await lake.catalog.db.selectFrom('partitions').select(['partition']).where('dataset_id', '=', 'phenotype.studies').where('version', '=', o?.version as number).execute();
     const ofOrg1 = parts.filter((p) => p.partition[0]?.[1] === '1').length;
     expect((o?.snapshot as { changedPartitions?: number } | undefined)?.changedPartitions).toBe(ofOrg1);
     expect(ofOrg1).toBeLessThan(parts.length);
-    for (const ds of ['sensor.iot_telemetry', 'phenotype.observations']) {
+    // Observations are versioned by row: a backfill of a study stages that study's rows again.
+    const { rows: [study] } = await admin.query<{ study_id: number; n: string }>('SELECT study_id, count(*) AS n FROM observations WHERE organization_id = 2 GROUP BY study_id ORDER BY study_id LIMIT 1');
+    const byStudy = await lake.cli(['backfill', 'phenotype.observations', '--partition', `organization_id=2,study_id=${study?.study_id}`]);
+    expect(byStudy.code, byStudy.stdout + byStudy.stderr).toBe(0);
+    const [ob] = await listVersions(lake.catalog, 'phenotype.observations');
+    const staged = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', ob?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
+    expect((staged.result as { sourceRows: number }).sourceRows).toBe(Number(study?.n));
+    expect((staged.result as { delta?: unknown }).delta).toBeDefined();
+    for (const ds of ['sensor.iot_telemetry', 'phenotype.studies', 'phenotype.observations']) {
       expect(await differences(await currentFiles(lake, ds), await currentFiles(reference, ds)), ds).toBe(0);
     }
 

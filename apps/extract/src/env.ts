@@ -11,5 +11,9 @@ export const env = parseEnv(
     ...runtimeEnv.shape,
     /** The BrAPI 2.1 OpenAPI document BrAPI JSON files are validated against (file contracts of format brapi). */
     LAKE_BRAPI_OPENAPI: z.string().optional(),
+    /** Row-level deltas: the share of a version's rows (superseded + staged) above which a run is full instead. */
+    LAKE_DELTA_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
+    /** Row-level deltas: the layers a version may have; the run after is full (readers apply every layer). */
+    LAKE_DELTA_MAX_LAYERS: z.coerce.number().int().min(1).max(64).default(8),
   }),
 );

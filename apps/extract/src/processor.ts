@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beginStage, type Catalog, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
+import { beginStage, type Catalog, deltaBaseVersion, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
 import { type BrapiSchemas, loadBrapiSchemas } from '@lake/brapi';
 import { type ColumnSpec, type DatasetContract, type ExtractResult, type PartitionFingerprint, type PayloadOf, PermanentError, type StagedFile, isFileSource, parseDatasetId } from '@lake/contracts';
 import { type Logger, PhaseClock } from '@lake/logging';
@@ -13,7 +13,8 @@ import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index
 import { backfillMatcher } from './backfill.js';
 import { CsvUnreadable, csvStageable, stageThroughCsv } from './csv-stage.js';
 import { extractFiles } from './file-source/file-extract.js';
-import { type InsertOnlyBase, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
+import { DEFAULT_DELTA_LIMITS, type DeltaLimits, lookupRows, scanDelta } from './delta-extract.js';
+import { type InsertOnlyBase, deltaQueries, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
 
 /** Rows per staging row group of a file source. */
 const FILE_ROW_GROUP_ROWS = 8192;
@@ -44,6 +45,8 @@ export interface ExtractDeps {
    * @defaultValue 65536
    */
   fileRows?: number;
+  /** When a row-level delta is a full run instead (delta-extract.ts). */
+  deltaLimits?: DeltaLimits;
   /** The BrAPI 2.1 OpenAPI document, for contracts of BrAPI JSON files. */
   brapiOpenApiPath?: string;
   /** Rows per staging file of a file source (a larger upload is staged in parts). @defaultValue 1048576 */
@@ -91,7 +94,10 @@ export function createExtractProcessor(deps: ExtractDeps) {
       await finishStage(deps.catalog, job.runId, 'extract', result);
       return result;
     }
-    const base = run?.full_refresh ? undefined : await incrementalBase(deps.catalog, job.dataset, job.contractHash);
+    // Row-level deltas replace partition rewrites for contracts that ask for them.
+    const rowDeltas = contract.source.incremental === 'rows';
+    const deltaBase = rowDeltas && !run?.full_refresh ? await deltaBaseVersion(deps.catalog, job.dataset, job.contractHash) : undefined;
+    const base = run?.full_refresh || rowDeltas ? undefined : await incrementalBase(deps.catalog, job.dataset, job.contractHash);
     // A backfill re-extracts the partitions it names even when their fingerprints did not change.
     const forced = backfillMatcher(contract, run?.backfill);
 
@@ -113,45 +119,14 @@ export function createExtractProcessor(deps: ExtractDeps) {
       );
       const row = snap.rows[0];
       if (!row) throw new Error('the source returned no snapshot');
-      const snapshot = { xmin: row.xmin, takenAt: row.taken_at.toISOString(), txids: row.txids };
+      const snapshot: ExtractResult['snapshot'] = { xmin: row.xmin, takenAt: row.taken_at.toISOString(), txids: row.txids };
       const insertOnly = insertOnlyBase(contract, base, row.xmax);
       const orgs = contract.source.org_scope
         ? (await client.query<{ id: number }>('SELECT id FROM organizations ORDER BY id')).rows.map((r) => r.id)
         : [];
       const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
-      for (const org of scopes) {
-        await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
-        const prints = await clock.time('fingerprint', () => client.query<{ key: string; rows: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(contract, org, insertOnly)));
-        const here: PartitionFingerprint[] = prints.rows.map((r) => {
-          const values = JSON.parse(r.key) as Array<string | null>;
-          return { key: r.key, rows: Number(r.rows), fingerprint: r.fingerprint, partition: contract.source.partition_by.map((f, i): [string, string | null] => [f, values[i] ?? null]) };
-        });
-        partitions.push(...here);
-        const freshRows = new Map(prints.rows.map((r) => [r.key, Number(r.fresh_rows)]));
-        const todo = here.filter((p) => forced(p.partition) || (freshRows.get(p.key) ?? 0) > 0 || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
-        changed.push(...todo.map((p) => p.key));
-        if (todo.length === 0) continue;
-        // Insert-only partitions that only gained rows within the overlap stage just those rows;
-        // their version keeps the base files and adds the new ones.
-        const appends = new Set(
-          insertOnly
-            ? todo
-                .filter((p) => {
-                  const was = base?.partitions.get(p.key);
-                  const gained = freshRows.get(p.key) ?? 0;
-                  return !forced(p.partition) && was !== undefined && gained > 0 && Number(was.row_count) + gained === p.rows &&
-                    insertOnlyJoinedPart(contract, was.fingerprint) === insertOnlyJoinedPart(contract, p.fingerprint);
-                })
-                .map((p) => p.key)
-            : [],
-        );
-        appended.push(...appends);
-        const rewrite = todo.filter((p) => !appends.has(p.key));
-        const expected = rewrite.reduce((n, p) => n + p.rows, 0) + [...appends].reduce((n, k) => n + (freshRows.get(k) ?? 0), 0);
-        const sql =
-          appends.size > 0 && insertOnly
-            ? sourceQuery(contract, org, rewrite.map((p) => p.key), { keys: [...appends], base: insertOnly })
-            : sourceQuery(contract, org, todo.length === here.length ? undefined : todo.map((p) => p.key));
+      /** Stages one query's rows (one organization's), which must number `expected`. */
+      const stageRows = async (org: number | undefined, sql: string, expected: number, why: string, note: Record<string, unknown>) => {
         const descriptors = await describeQuery(client, sql);
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
@@ -174,7 +149,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
           try {
             const put = await clock.time('upload', () => deps.store.put(key, readFileSync(tmp)));
             files.push({ object: { bucket: key.bucket, path: key.path }, partition, rows, bytes: put.size });
-            log.info({ organization: org, rows, bytes: put.size, partitions: todo.length, of: here.length }, 'staged');
+            log.info({ organization: org, rows, bytes: put.size, ...note }, 'staged');
           } finally {
             rmSync(tmp, { force: true });
           }
@@ -239,10 +214,107 @@ export function createExtractProcessor(deps: ExtractDeps) {
           }
         }
         clock.add('stage', performance.now() - stagingFrom.at - (clock.total('upload') - stagingFrom.uploads));
-        // The fingerprints and the rows come from one snapshot: they must agree exactly.
+        // The rows and what the snapshot said of them come from one snapshot: they must agree exactly.
         if (orgRows !== expected) {
-          throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but its changed partitions hold ${expected}`);
+          throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but ${why}`);
         }
+      };
+      if (deltaBase) {
+        const scan = await clock.time('delta-scan', () =>
+          scanDelta({
+            client,
+            contract,
+            base: deltaBase,
+            scopes,
+            store: deps.store,
+            layout: deps.layout,
+            tmpPrefix: join(deps.tmpDir, `extract-${job.runId}-a${ctx.attempt}`),
+            backfill: run?.backfill,
+            limits: deps.deltaLimits ?? DEFAULT_DELTA_LIMITS,
+          }),
+        );
+        if ('fullBecause' in scan) {
+          log.info({ reason: scan.fullBecause }, 'a full run instead of a delta');
+        } else {
+          let superseded: StagedFile;
+          try {
+            for (const org of scopes) {
+              const keys = scan.changed.get(org ?? null)?.keys;
+              if (!keys) continue;
+              await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
+              const sql = deltaQueries(contract, org, scan.deltaBase).byKeys(keys);
+              await stageRows(org, sql, keys.length, `the delta scan flagged ${keys.length} of its rows changed`, { changed: keys.length });
+            }
+            const key = deps.layout.stagingKey(domain, job.runId, name, [], `superseded-a${ctx.attempt}.parquet`);
+            const put = await clock.time('upload', () => deps.store.put(key, readFileSync(scan.supersededPath)));
+            superseded = { object: { bucket: key.bucket, path: key.path }, partition: [], rows: scan.supersededLoaded + scan.supersededQuarantined, bytes: put.size };
+          } finally {
+            rmSync(scan.supersededPath, { force: true });
+          }
+          await client.query('COMMIT');
+          const result: ExtractResult = {
+            files,
+            sourceRows,
+            snapshot: { ...snapshot, joinRows: scan.joinRows },
+            organizations: orgs,
+            mode: 'incremental',
+            baseVersion: deltaBase.version,
+            partitions: [],
+            changed: [],
+            appended: [],
+            baseFiles: 'all',
+            delta: {
+              layer: scan.layer,
+              superseded,
+              supersededLoaded: scan.supersededLoaded,
+              supersededQuarantined: scan.supersededQuarantined,
+              snapshotRows: scan.baseRows - superseded.rows + sourceRows,
+            },
+            conversions: [],
+            phaseSeconds: clock.seconds(),
+          };
+          log.info({ rows: sourceRows, superseded: superseded.rows, layer: scan.layer, seconds: clock.seconds() }, 'extracted a delta');
+          await setRunCounts(deps.catalog, job.runId, { source_rows: sourceRows });
+          await finishStage(deps.catalog, job.runId, 'extract', result);
+          return result;
+        }
+      }
+      for (const org of scopes) {
+        await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
+        // What the next row-level delta compares its lookup tables with.
+        if (rowDeltas) await lookupRows(client, contract, org, (snapshot.joinRows ??= {}));
+        const prints = await clock.time('fingerprint', () => client.query<{ key: string; rows: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(contract, org, insertOnly)));
+        const here: PartitionFingerprint[] = prints.rows.map((r) => {
+          const values = JSON.parse(r.key) as Array<string | null>;
+          return { key: r.key, rows: Number(r.rows), fingerprint: r.fingerprint, partition: contract.source.partition_by.map((f, i): [string, string | null] => [f, values[i] ?? null]) };
+        });
+        partitions.push(...here);
+        const freshRows = new Map(prints.rows.map((r) => [r.key, Number(r.fresh_rows)]));
+        const todo = here.filter((p) => forced(p.partition) || (freshRows.get(p.key) ?? 0) > 0 || base?.partitions.get(p.key)?.fingerprint !== p.fingerprint);
+        changed.push(...todo.map((p) => p.key));
+        if (todo.length === 0) continue;
+        // Insert-only partitions that only gained rows within the overlap stage just those rows;
+        // their version keeps the base files and adds the new ones.
+        const appends = new Set(
+          insertOnly
+            ? todo
+                .filter((p) => {
+                  const was = base?.partitions.get(p.key);
+                  const gained = freshRows.get(p.key) ?? 0;
+                  return !forced(p.partition) && was !== undefined && gained > 0 && Number(was.row_count) + gained === p.rows &&
+                    insertOnlyJoinedPart(contract, was.fingerprint) === insertOnlyJoinedPart(contract, p.fingerprint);
+                })
+                .map((p) => p.key)
+            : [],
+        );
+        appended.push(...appends);
+        const rewrite = todo.filter((p) => !appends.has(p.key));
+        const expected = rewrite.reduce((n, p) => n + p.rows, 0) + [...appends].reduce((n, k) => n + (freshRows.get(k) ?? 0), 0);
+        const sql =
+          appends.size > 0 && insertOnly
+            ? sourceQuery(contract, org, rewrite.map((p) => p.key), { keys: [...appends], base: insertOnly })
+            : sourceQuery(contract, org, todo.length === here.length ? undefined : todo.map((p) => p.key));
+        await stageRows(org, sql, expected, `its changed partitions hold ${expected}`, { partitions: todo.length, of: here.length });
       }
       await client.query('COMMIT');
       log.info({ rows: sourceRows, files: files.length, partitions: partitions.length, changed: changed.length, seconds: clock.seconds() }, 'extracted');

@@ -1,4 +1,4 @@
-import { type DatasetContract, type DeriveContract, type FieldContract, type LakeType, PermanentError, datasetId, sourceColumns } from '@lake/contracts';
+import { type Backfill, type DatasetContract, type DeriveContract, type FieldContract, type LakeType, PermanentError, datasetId, sourceColumns } from '@lake/contracts';
 import type { PgType } from './pg-copy/index.js';
 
 const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/;
@@ -17,6 +17,8 @@ interface QueryParts {
   keyExprs: string[];
   /** `xmin` of the main table's row and of every joined row (`t.xmin` first). */
   xminExprs: string[];
+  /** Per join: its row's `xmin` and the columns it is joined on (`t.x`, `j0.y`). */
+  joined: Array<{ xmin: string; on: string[] }>;
   where: string[];
   /** SQL expression of the contract's cursor column, when it has one. */
   cursorExpr?: string;
@@ -54,6 +56,7 @@ function queryParts(contract: DatasetContract, organizationId?: number): QueryPa
   const joins: string[] = [];
   const select: string[] = [];
   const xminExprs = ['t.xmin'];
+  const joined: QueryParts['joined'] = [];
   src.joins.forEach((j, i) => {
     const alias = `j${i}`;
     const base = j.from === undefined ? 't' : aliases.get(j.from);
@@ -63,6 +66,7 @@ function queryParts(contract: DatasetContract, organizationId?: number): QueryPa
     for (const [as, col] of Object.entries(j.columns)) joinedAs.set(as, `${alias}.${quoteIdent(col)}`);
     aliases.set(j.table, alias);
     xminExprs.push(`${alias}.xmin`);
+    joined.push({ xmin: `${alias}.xmin`, on: Object.keys(j.on).map((mine) => `${base}.${quoteIdent(mine)}`) });
   });
   const expr = (col: string) => joinedAs.get(col) ?? `t.${quoteIdent(col)}`;
   for (const c of sourceColumns(contract).filter((c) => !joinedAs.has(c))) select.push(`t.${quoteIdent(c)}`);
@@ -92,6 +96,7 @@ function queryParts(contract: DatasetContract, organizationId?: number): QueryPa
     partitionExprs,
     keyExprs: src.key.map((k) => `t.${quoteIdent(k)}`),
     xminExprs,
+    joined,
     where,
     cursorExpr: src.cursor ? expr(src.cursor) : undefined,
   };
@@ -150,6 +155,132 @@ function freshRowPredicate(contract: DatasetContract, parts: QueryParts, base: I
   const window = `(${parts.cursorExpr})::timestamptz + interval ${sqlString(overlap)} >= ${mark}`;
   const unseen = `NOT pg_visible_in_snapshot(${xid8Expr('t.xmin', base.xmax8)}, ${sqlString(base.txids)}::pg_snapshot)`;
   return `(${window} AND ${unseen})`;
+}
+
+/**
+ * What a row-level delta compares against: the base version's snapshot, as ages in this
+ * extract's transaction (`age(xid)`: transactions since, stable within a transaction), so each
+ * row's test is integer comparisons on `age(xmin)` instead of an `xid8` built through text.
+ */
+export interface DeltaBase {
+  /** `age()` of the base snapshot's xmin: rows whose `xmin` is older were all visible to it. */
+  xminAge: number;
+  /** `age()` of the base snapshot's xmax: rows whose `xmin` is this old or younger were not. */
+  xmaxAge: number;
+  /** Transactions in progress at the base snapshot (between xmin and xmax; invisible to it). */
+  inProgress: string[];
+}
+
+/** The `DeltaBase` of a base snapshot (`pg_current_snapshot()` text), computed in the extract's transaction. */
+export function deltaBaseQuery(txids: string): { text: string; values: string[] } {
+  if (!/^[0-9]+:[0-9]+:[0-9,]*$/.test(txids)) throw new PermanentError(`invalid base snapshot "${txids}"`);
+  return {
+    text: `SELECT age(xid(pg_snapshot_xmin(s))) AS xmin_age, age(xid(pg_snapshot_xmax(s))) AS xmax_age,
+             coalesce((SELECT array_agg(xid(x)::text) FROM pg_snapshot_xip(s) x), '{}') AS in_progress
+           FROM (SELECT $1::pg_snapshot AS s) b`,
+    values: [txids],
+  };
+}
+
+/**
+ * A row exactly as the base version saw it: its row version and every joined row's were visible
+ * to the base snapshot. A row whose lookup row is missing (its join columns set, no row joined:
+ * deleted, or hidden by the lookup table's RLS) is unchanged only when `intact[i]` says no row of
+ * that lookup table the base saw is gone since: a deleted lookup row leaves no `xmin` behind.
+ */
+function unchangedPredicate(parts: QueryParts, base: DeltaBase, intact: boolean[] = []): string {
+  const seen = seenExpr(base);
+  const terms = [seen('t.xmin')];
+  parts.joined.forEach((j, i) => {
+    const missing = intact[i] ? 'true' : j.on.map((c) => `${c} IS NULL`).join(' OR ');
+    terms.push(`(CASE WHEN ${j.xmin} IS NULL THEN ${missing} ELSE ${seen(j.xmin)} END)`);
+  });
+  return terms.join(' AND ');
+}
+
+/**
+ * Rows of each joined lookup table visible in this organization's scope (`n0`, `n1`, …) and, given
+ * a base, how many of them the base snapshot saw as they are (`s0`, …). Rows the base saw less
+ * rows it saw still there is the lookup rows deleted or updated since: when 0, a row whose lookup
+ * row is missing was missing at the base too.
+ */
+export function joinCountsQuery(contract: DatasetContract, base?: DeltaBase): string | undefined {
+  if (contract.source.joins.length === 0) return undefined;
+  const cols = contract.source.joins.flatMap((j, i) => {
+    const n = `(SELECT count(*) FROM ${quoteIdent(j.table)})::int8 AS n${i}`;
+    return base ? [n, `(SELECT count(*) FROM ${quoteIdent(j.table)} l WHERE ${seenExpr(base)('l.xmin')})::int8 AS s${i}`] : [n];
+  });
+  return `SELECT ${cols.join(', ')}`;
+}
+
+/** `age()` comparisons that say whether a row version was visible to the base snapshot. */
+function seenExpr(base: DeltaBase): (xmin: string) => string {
+  if (!Number.isSafeInteger(base.xminAge) || !Number.isSafeInteger(base.xmaxAge) || base.inProgress.some((x) => !/^[0-9]+$/.test(x))) {
+    throw new PermanentError(`invalid base snapshot ${JSON.stringify(base)}`);
+  }
+  // Older than the base's xmax, and either older than its xmin or not in progress then.
+  const inProgress = base.inProgress.length ? `'{${base.inProgress.join(',')}}'::xid[]` : undefined;
+  return (xmin) => `(age(${xmin}) > ${base.xmaxAge} AND (age(${xmin}) > ${base.xminAge}${inProgress ? ` OR NOT ${xmin} = ANY(${inProgress})` : ''}))`;
+}
+
+/**
+ * A delta run's queries for one organization (or the whole table): the rows the base version did
+ * not see (new, updated, moved in, or joining an updated lookup row); the keys of the rows it saw unchanged; and how many rows there are.
+ */
+export function deltaQueries(
+  contract: DatasetContract,
+  organizationId: number | undefined,
+  base: DeltaBase,
+  opts: { backfill?: Backfill | null; intact?: boolean[] } = {},
+): { changed: string; unchangedKeys: string; count: string; flags: string; byKeys: (keys: string[]) => string } {
+  const parts = queryParts(contract, organizationId);
+  const rowsSeen = unchangedPredicate(parts, base, opts.intact);
+  // A backfill's partitions are staged again whatever their rows' versions say.
+  const unchanged = opts.backfill ? `${rowsSeen} AND NOT ${backfillPredicate(contract, parts, opts.backfill)}` : rowsSeen;
+  const where = (extra: string[]) => {
+    const all = [...parts.where, ...extra];
+    return all.length ? ` WHERE ${all.join(' AND ')}` : '';
+  };
+  // Unordered: a delta layer is not partitioned, and an ORDER BY made PostgreSQL walk an index
+  // over the whole table joining row by row.
+  return {
+    changed: `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where([`NOT (${unchanged})`])}`,
+    unchangedKeys: `SELECT ${parts.keyExprs.join(', ')} FROM ${parts.from}${where([unchanged])}`,
+    count: `SELECT count(*)::int8 AS n FROM ${parts.from}${where([])}`,
+    // Every row's key, whether the base saw it as it is (1/0), and the organization scanned.
+    flags: `SELECT ${parts.keyExprs.join(', ')}, (${unchanged})::int AS unchanged, ${organizationId ?? 'NULL'}::int8 AS org FROM ${parts.from}${where([])}`,
+    byKeys: (keys) => {
+      if (keys.some((k) => !/^-?[0-9]{1,19}$/.test(k))) throw new PermanentError(`${datasetId(contract)}: a delta key is not an integer`);
+      return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where([`${parts.keyExprs[0]} = ANY('{${keys.join(',')}}'::int8[])`])}`;
+    },
+  };
+}
+
+/**
+ * The rows of the partitions a backfill names (backfill.ts, `backfillMatcher`, says the same of
+ * partitions): integer fields compare as numbers, others as text.
+ */
+function backfillPredicate(contract: DatasetContract, parts: QueryParts, backfill: Backfill): string {
+  const exprOf = (field: string) => {
+    const i = contract.source.partition_by.indexOf(field);
+    if (i < 0) throw new PermanentError(`${datasetId(contract)} is partitioned by ${contract.source.partition_by.join(', ') || 'nothing'}; a backfill cannot select by ${field}`);
+    return parts.partitionExprs[i] as string;
+  };
+  const integer = (field: string) => INTEGER_TYPES.has(contract.fields.find((f) => f.name === field)?.type ?? '');
+  const bound = (field: string, op: '>=' | '<=', value: string) =>
+    integer(field) && /^-?[0-9]{1,18}$/.test(value) ? `(${exprOf(field)})::int8 ${op} ${value}` : `(${exprOf(field)})::text COLLATE "C" ${op} ${sqlString(value)}`;
+  const terms: string[] = [];
+  if (backfill.field !== undefined) {
+    if (backfill.from !== undefined || backfill.to !== undefined) terms.push(`${exprOf(backfill.field)} IS NOT NULL`);
+    if (backfill.from !== undefined) terms.push(bound(backfill.field, '>=', backfill.from));
+    if (backfill.to !== undefined) terms.push(bound(backfill.field, '<=', backfill.to));
+  }
+  if (backfill.partitions && backfill.partitions.length > 0) {
+    const one = (want: Record<string, string | null>) =>
+      Object.entries(want).map(([f, v]) => (v === null ? `${exprOf(f)} IS NULL` : `(${exprOf(f)})::text = ${sqlString(v)}`)).join(' AND ') || 'true';
+    terms.push(`(${backfill.partitions.map((p) => `(${one(p)})`).join(' OR ')})`);
+  }
+  return `coalesce(${terms.length ? terms.join(' AND ') : 'true'}, false)`;
 }
 
 /** The joined rows' part of an insert-only fingerprint (`count:xmins…:cursor`). */

@@ -61,7 +61,19 @@ export function createLoadProcessor(deps: LoadDeps) {
     if (transformed.inputRows !== transformed.loadedRows + transformed.quarantine.rows) {
       throw new PermanentError(`row accounting broken: ${transformed.inputRows} in, ${transformed.loadedRows} loaded + ${transformed.quarantine.rows} quarantined`);
     }
-    const errorRate = transformed.inputRows === 0 ? 0 : transformed.quarantine.rows / transformed.inputRows;
+    let errorRate = transformed.inputRows === 0 ? 0 : transformed.quarantine.rows / transformed.inputRows;
+    if (extracted.delta && extracted.baseVersion !== null) {
+      // A delta stages only changed rows, a sample that says little of the dataset: the gate is
+      // the new version's rate (the base's quarantine, less what was superseded, plus the new).
+      const base = await deps.catalog.db
+        .selectFrom('versions')
+        .select('row_count')
+        .where('dataset_id', '=', `${job.dataset}_quarantine`)
+        .where('version', '=', extracted.baseVersion)
+        .executeTakeFirst();
+      const quarantined = Number(base?.row_count ?? 0) - extracted.delta.supersededQuarantined + transformed.quarantine.rows;
+      errorRate = extracted.delta.snapshotRows === 0 ? 0 : quarantined / extracted.delta.snapshotRows;
+    }
     // Ingested files were gated one by one in the transform (a file above the rate is rejected
     // whole, its rows quarantined); the run's rate gates database extracts and replays.
     const gatedPerFile = isFileSource(contract) && extracted.baseFiles !== 'data-only';
@@ -104,6 +116,7 @@ export function createLoadProcessor(deps: LoadDeps) {
         mode: extracted.mode,
         reuse: extracted.baseFiles,
         sourceRows: extracted.sourceRows,
+        ...(extracted.delta ? { expectRows: extracted.delta.snapshotRows } : {}),
         lineage,
       });
       log.info({ version: outcome.version, rows: outcome.rows, alreadyCommitted: outcome.alreadyCommitted }, 'committed');

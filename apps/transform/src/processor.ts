@@ -22,11 +22,12 @@ import { type Logger, PhaseClock } from '@lake/logging';
 import { duckdbLiteral, fileSource, NativeSession, type ParquetSource, readKeyValueMetadata, readParquetBatches } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
-import { resolveVersion, versionFiles } from '@lake/catalog';
+import { type FileRow, resolveVersion, versionFiles, versionLayers } from '@lake/catalog';
 import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { type BoundScale, RowValidator, type Violation } from './row-validator.js';
+import { KeyIndex } from './key-index.js';
 import { SqlPlan, Unplannable } from './sql-plan.js';
 
 /**
@@ -89,6 +90,10 @@ export function createTransformProcessor(deps: TransformDeps) {
       'lake.contract': contractToYaml(contract),
     };
 
+    // A delta layer is one set of files at the version's root, not files per partition: 1% of the
+    // rows spread over every partition would otherwise write thousands of tiny files.
+    const layer = extracted.delta?.layer ?? 0;
+    const fileName = (i: number) => (layer > 0 ? `layer-${layer}-part-${String(i).padStart(5, '0')}.parquet` : `part-${String(i).padStart(5, '0')}.parquet`);
     const writerFor = (kind: 'data' | 'quarantine', specs: ColumnSpec[], dataset: string) =>
       new PartitionedWriter({
         store: deps.store,
@@ -100,8 +105,8 @@ export function createTransformProcessor(deps: TransformDeps) {
         // Data rows wait in DuckDB's table up to its memory limit: 65,536 kept it full (see SQL_SLICE_ROWS).
         flushRows: kind === 'quarantine' ? 8192 : 32_768,
         keyValueMetadata: { ...meta, 'lake.kind': kind },
-        onFiles: (files) => recordRunFiles(deps.catalog, job.runId, kind, files),
-        keyFor: (p, i) => deps.layout.normalizedKey(domain, dataset, job.version, p, `part-${String(i).padStart(5, '0')}.parquet`),
+        onFiles: (files) => recordRunFiles(deps.catalog, job.runId, kind, layer > 0 ? files.map((f) => ({ ...f, layer })) : files),
+        keyFor: (p, i) => deps.layout.normalizedKey(domain, dataset, job.version, p, fileName(i)),
       });
     const clock = new PhaseClock();
     const data = writerFor('data', outputColumns(contract), name);
@@ -111,10 +116,14 @@ export function createTransformProcessor(deps: TransformDeps) {
     let inputRows = 0;
     let loadedRows = 0;
     let quarantinedRows = 0;
-    const partitionBy = contract.source.partition_by;
+    const partitionBy = layer > 0 ? [] : contract.source.partition_by;
     // A rejected row is partitioned by its staged source values, like the rows that load.
     const partitionSources = partitionBy.map((f) => contract.fields.find((x) => x.name === f)?.source ?? f);
     const session = deps.sqlValidation === false ? undefined : await NativeSession.open();
+    // Contracts with row-level deltas get a key index with every version layer.
+    const keyIndex = contract.source.kind === 'postgres' && contract.source.incremental === 'rows'
+      ? new KeyIndex({ session: session ?? (await NativeSession.open()), tmpPrefix: join(deps.tmpDir, `transform-${job.runId}-keys`), key: contract.source.key[0] as string })
+      : undefined;
     /** One SQL plan per staging schema (a run's files share one); null when the contract has none. */
     const plans = new Map<string, SqlPlan | null>();
     const planFor = async (stagingSpecs: ColumnSpec[]): Promise<SqlPlan | null> => {
@@ -175,6 +184,7 @@ export function createTransformProcessor(deps: TransformDeps) {
                 await quarantine.write(part.key, pairs, part.batch);
               }
               quarantinedRows += rejected.length;
+              keyIndex?.quarantined(rejected);
               for (const r of rejected) {
                 const v = r.violations[0];
                 if (!v) continue;
@@ -223,6 +233,7 @@ export function createTransformProcessor(deps: TransformDeps) {
           await clock.time('js-validate', () => validateRows(source, false));
         }
         if (write) await clock.time('flush', () => data.flushIfFull());
+        if (write && keyIndex) await clock.time('keys', () => keyIndex.addStaged(local));
         return { rows, rejected: rejectedRows, sourceFile: footer['lake.source_file'] ?? sourceFile };
       } finally {
         await rm(local, { force: true });
@@ -261,9 +272,37 @@ export function createTransformProcessor(deps: TransformDeps) {
       for (const staged of extracted.files) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
       await clock.time('flush', () => data.finish());
       await clock.time('flush', () => quarantine.finish());
+      // A delta that found nothing changed adds no layer: the version is its base's files.
+      /** Key index and deletes files, recorded beside the rows' files. */
+      const indexFiles = { data: 0, quarantine: 0 };
+      const unchanged = extracted.delta !== undefined && extracted.sourceRows === 0 && extracted.delta.superseded.rows === 0;
+      if (keyIndex && !unchanged) {
+        await clock.time('keys', async () => {
+          const keysKey = deps.layout.normalizedKey(domain, name, job.version, [], layer > 0 ? `layer-${layer}-keys.parquet` : 'keys.parquet');
+          await recordRunFiles(deps.catalog, job.runId, 'data', [{ ...(await keyIndex.publish(deps.store, keysKey)), role: 'keys', layer }]);
+          indexFiles.data++;
+          if (extracted.delta) {
+            const keyField = contract.fields.find((f) => f.source === contract.source.key[0])?.name ?? (contract.source.key[0] as string);
+            const superseded = join(deps.tmpDir, `transform-${job.runId}-superseded.parquet`);
+            await pipeline(await deps.store.get(deps.layout.parseKey(`${extracted.delta.superseded.object.bucket}/${extracted.delta.superseded.object.path}`)), createWriteStream(superseded));
+            try {
+              for (const kind of ['data', 'quarantine'] as const) {
+                const key = deps.layout.normalizedKey(domain, kind === 'data' ? name : `${name}_quarantine`, job.version, [], `layer-${layer}-deletes.parquet`);
+                const deletes = await keyIndex.publishDeletes(deps.store, key, superseded, kind === 'quarantine');
+                if (!deletes) continue;
+                const maskColumn = kind === 'data' ? keyField : `row_key.${contract.source.key[0]}`;
+                await recordRunFiles(deps.catalog, job.runId, kind, [{ ...deletes, role: 'deletes', layer, maskColumn }]);
+                indexFiles[kind]++;
+              }
+            } finally {
+              await rm(superseded, { force: true });
+            }
+          }
+        });
+      }
       const result: TransformResult = {
-        files: data.filesWritten,
-        quarantine: { files: quarantine.filesWritten, rows: quarantinedRows },
+        files: data.filesWritten + indexFiles.data,
+        quarantine: { files: quarantine.filesWritten + indexFiles.quarantine, rows: quarantinedRows },
         inputRows,
         loadedRows,
         quarantineByRule: [...byRule.values()].sort((a, b) => b.rows - a.rows),
@@ -281,6 +320,7 @@ export function createTransformProcessor(deps: TransformDeps) {
       await quarantine.abort();
       throw err;
     } finally {
+      await keyIndex?.close(session === undefined);
       for (const plan of plans.values()) await plan?.close();
       session?.close();
     }
@@ -291,13 +331,29 @@ export function createTransformProcessor(deps: TransformDeps) {
 async function* currentColumns(deps: TransformDeps, dataset: string, columns: string[], why: string): AsyncGenerator<Record<string, LakeValue[]>> {
   const version = await resolveVersion(deps.catalog, dataset, { kind: 'current' });
   if (!version) throw new PermanentError(`${why}: ${dataset} has no committed version`);
-  for (const file of await versionFiles(deps.catalog, dataset, version.version)) {
+  const read = async function* (file: FileRow, cols: string[]) {
     const local = join(deps.tmpDir, `transform-read-${dataset}-${version.version}-${file.path.replaceAll('/', '_')}`);
     await pipeline(await deps.store.get(deps.layout.parseKey(`${file.bucket}/${file.path}`)), createWriteStream(local));
     try {
-      for await (const batch of readParquetBatches(await fileSource(local), { columns })) yield batch.columns;
+      for await (const batch of readParquetBatches(await fileSource(local), { columns: cols })) yield batch.columns;
     } finally {
       await rm(local, { force: true });
+    }
+  };
+  // Delta layers: a row is left out when a later layer's deletes file names its key.
+  for (const layer of versionLayers(await versionFiles(deps.catalog, dataset, version.version))) {
+    const maskColumn = layer.maskedBy[0]?.mask_column;
+    const masked = new Set<string>();
+    for (const d of layer.maskedBy) for await (const cols of read(d, ['key'])) for (const k of cols.key ?? []) masked.add(String(k));
+    for (const file of layer.files) {
+      for await (const cols of read(file, maskColumn && !columns.includes(maskColumn) ? [...columns, maskColumn] : columns)) {
+        if (!maskColumn || masked.size === 0) {
+          yield cols;
+          continue;
+        }
+        const keep = (cols[maskColumn] ?? []).map((k) => !masked.has(String(k)));
+        yield Object.fromEntries(columns.map((c) => [c, (cols[c] ?? []).filter((_, i) => keep[i])]));
+      }
     }
   }
 }

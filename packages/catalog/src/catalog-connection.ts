@@ -8,6 +8,7 @@ import * as m0003 from './migrations/0003-contract-changes.js';
 import * as m0004 from './migrations/0004-run-inputs.js';
 import * as m0005 from './migrations/0005-backfill.js';
 import * as m0006 from './migrations/0006-run-files.js';
+import * as m0007 from './migrations/0007-delta-layers.js';
 
 export interface CatalogConfig {
   /** PostgreSQL URL of the catalog database. */
@@ -32,7 +33,7 @@ export interface Catalog {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Migrations are compiled in, so a bundled app carries them; listed in order. */
-const MIGRATIONS = { '0001-initial': m0001, '0002-partitions': m0002, '0003-contract-changes': m0003, '0004-run-inputs': m0004, '0005-backfill': m0005, '0006-run-files': m0006 };
+const MIGRATIONS = { '0001-initial': m0001, '0002-partitions': m0002, '0003-contract-changes': m0003, '0004-run-inputs': m0004, '0005-backfill': m0005, '0006-run-files': m0006, '0007-delta-layers': m0007 };
 
 /** Opens the catalog: a pool whose connections resolve unqualified names in the catalog schema. */
 export function openCatalog(config: CatalogConfig): Catalog {

@@ -105,7 +105,15 @@ interface FileColumns {
   row_count: BigCount;
   byte_size: BigCount;
   column_stats: JSONColumnType<Record<string, unknown>>;
+  /** `rows`, `deletes` (superseded keys) or `keys` (the version's key index); see migration 0007. */
+  role: ColumnType<FileRole, FileRole | undefined, FileRole>;
+  /** 0: written by a full run; N: the N-th delta layer on top of it. */
+  layer: ColumnType<number, number | undefined, number>;
+  /** Deletes files: the rows' column their `key` matches (`row_key.<key>`: a quarantine's JSON key). */
+  mask_column: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+export type FileRole = 'rows' | 'deletes' | 'keys';
 
 export interface FilesTable extends FileColumns {
   dataset_id: string;

@@ -38,6 +38,11 @@ export interface CommitRequest {
    * appended), or its data but not its quarantine (a replay).
    */
   reuse?: 'unchanged-partitions' | 'all' | 'data-only';
+  /**
+   * Rows the source snapshot holds, when no partition fingerprints say so (a delta run): the
+   * version's rows (loaded + quarantined, delta layers applied) must equal it.
+   */
+  expectRows?: number;
 }
 
 export interface CommitOutcome {
@@ -126,6 +131,9 @@ export async function commitVersion(catalog: Catalog, req: CommitRequest): Promi
         throw new CommitRefusedError(`version would hold ${totals.rows + quarantined} rows (loaded + quarantined) but the source snapshot has ${summed.rows}`);
       }
     }
+    if (req.expectRows !== undefined && totals.rows + quarantined !== req.expectRows) {
+      throw new CommitRefusedError(`version would hold ${totals.rows + quarantined} rows (loaded + quarantined) but the source snapshot has ${req.expectRows}`);
+    }
     // Committed: the version's file list now holds what the run recorded.
     await trx.deleteFrom('run_files').where('run_id', '=', req.runId).execute();
     const lineage = typeof req.lineage === 'function' ? req.lineage(totals) : req.lineage;
@@ -185,19 +193,20 @@ async function insertVersion(
   const runId = from.run;
   if (files === 'run-output') {
     await sql`
-      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
-      select ${dataset}, ${req.version}, bucket, path, partition, row_count, byte_size, column_stats
+      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats, role, layer, mask_column)
+      select ${dataset}, ${req.version}, bucket, path, partition, row_count, byte_size, column_stats, role, layer, mask_column
       from run_files where run_id = ${runId} and kind = ${from.kind}`.execute(db);
   } else {
     await sql`
-      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
-      select ${dataset}, ${req.version}, f #>> '{object,bucket}', f #>> '{object,path}', f->'partition', (f->>'rows')::bigint, (f->>'bytes')::bigint, coalesce(f->'columnStats', '{}'::jsonb)
+      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats, role, layer, mask_column)
+      select ${dataset}, ${req.version}, f #>> '{object,bucket}', f #>> '{object,path}', f->'partition', (f->>'rows')::bigint, (f->>'bytes')::bigint, coalesce(f->'columnStats', '{}'::jsonb),
+        coalesce(f->>'role', 'rows'), coalesce((f->>'layer')::int, 0), f->>'maskColumn'
       from jsonb_array_elements(${JSON.stringify(files)}::jsonb) f`.execute(db);
   }
   if (files === 'run-output' && req.baseVersion != null && req.mode === 'incremental' && req.reuse && !from.skipReuse) {
     await sql`
-      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats)
-      select ${dataset}, ${req.version}, b.bucket, b.path, b.partition, b.row_count, b.byte_size, b.column_stats
+      insert into files (dataset_id, version, bucket, path, partition, row_count, byte_size, column_stats, role, layer, mask_column)
+      select ${dataset}, ${req.version}, b.bucket, b.path, b.partition, b.row_count, b.byte_size, b.column_stats, b.role, b.layer, b.mask_column
       from files b
       where b.dataset_id = ${from.reuseFrom} and b.version = ${req.baseVersion}
         and (${req.reuse} <> 'unchanged-partitions' or b.partition in (${keptPartitions(runId, req.dataset, req.baseVersion)}))`.execute(db);

@@ -1,6 +1,7 @@
 import type { FileTotals } from '@lake/contracts';
 import { sql } from 'kysely';
 import type { Catalog } from './catalog-connection.js';
+import type { FileRole } from './catalog-schema.js';
 
 export interface DatasetSummary {
   id: string;
@@ -70,16 +71,40 @@ export interface FileRow {
   row_count: string;
   byte_size: string;
   column_stats: Record<string, unknown>;
+  role: FileRole;
+  layer: number;
+  mask_column: string | null;
 }
 
+/** Every file of a version: its rows in layers, the keys its delta layers supersede, its key index. */
 export async function versionFiles(catalog: Catalog, dataset: string, version: number): Promise<FileRow[]> {
   return (await catalog.db
     .selectFrom('files')
-    .select(['bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats'])
+    .select(['bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats', 'role', 'layer', 'mask_column'])
     .where('dataset_id', '=', dataset)
     .where('version', '=', version)
+    .orderBy('layer')
     .orderBy('path')
     .execute()) as FileRow[];
+}
+
+/**
+ * A version's row files by layer, each layer with the deletes files of the layers above it: a row
+ * of a layer is part of the version unless one of those names its key. A version without delta
+ * layers is one layer with no deletes.
+ */
+export interface VersionLayer {
+  layer: number;
+  files: FileRow[];
+  /** Deletes files of later layers; their `key` column matches the rows' `mask_column`. */
+  maskedBy: FileRow[];
+}
+
+export function versionLayers(files: FileRow[]): VersionLayer[] {
+  const rows = files.filter((f) => f.role === 'rows');
+  const deletes = files.filter((f) => f.role === 'deletes');
+  const layers = [...new Set(rows.map((f) => f.layer))].sort((a, b) => a - b);
+  return layers.map((layer) => ({ layer, files: rows.filter((f) => f.layer === layer), maskedBy: deletes.filter((d) => d.layer > layer) }));
 }
 
 export async function lineageEvents(catalog: Catalog, filter: { runId?: string; dataset?: string; limit?: number }) {
@@ -147,21 +172,66 @@ export async function incrementalBase(
   return { version: current.version, snapshot: current.snapshot as Record<string, unknown>, partitions: new Map(partitions.map((p) => [p.partition_key, p])) };
 }
 
+/** What a row-level delta run builds on: the current version's key index and deletes, by layer. */
+export interface DeltaBaseVersion {
+  version: number;
+  snapshot: Record<string, unknown>;
+  /** The highest layer the version has (0: no delta layer yet). */
+  layer: number;
+  /** Key index files (`key`, `q`: quarantined), one per layer. */
+  keys: FileRow[];
+  /** Deletes files of the dataset and of its quarantine. */
+  deletes: FileRow[];
+}
+
+/**
+ * The version a row-level delta may build on: the current one, written under the same contract,
+ * with a key index for its first layer (written by a full run of a contract with
+ * `incremental: rows`). Otherwise the run is a full one.
+ */
+export async function deltaBaseVersion(catalog: Catalog, dataset: string, contractHash: string): Promise<DeltaBaseVersion | undefined> {
+  const current = await resolveVersion(catalog, dataset, { kind: 'current' });
+  if (!current || current.contract_hash !== contractHash) return undefined;
+  const files = (await catalog.db
+    .selectFrom('files')
+    .select(['dataset_id', 'bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats', 'role', 'layer', 'mask_column'])
+    .where('dataset_id', 'in', [dataset, `${dataset}_quarantine`])
+    .where('version', '=', current.version)
+    .where((eb) => eb.or([eb('role', '<>', 'rows'), eb('layer', '>', 0)]))
+    .orderBy('layer')
+    .orderBy('path')
+    .execute()) as Array<FileRow & { dataset_id: string }>;
+  const keys = files.filter((f) => f.role === 'keys' && f.dataset_id === dataset);
+  if (!keys.some((f) => f.layer === 0)) return undefined;
+  return {
+    version: current.version,
+    snapshot: current.snapshot,
+    layer: Math.max(0, ...files.map((f) => f.layer)),
+    keys,
+    deletes: files.filter((f) => f.role === 'deletes'),
+  };
+}
+
 /**
  * Rows, bytes and files of a version, and per column the sums of its files' statistics (nulls,
  * numeric bounds), summed by PostgreSQL: no process reads a large version's file list for them.
+ * Rows are exact with delta layers (deletes files subtract the rows they hide); column statistics
+ * are those of the row files, rows a later layer hides included (null counts are upper bounds).
  * `db` may be a transaction (the commit sums what it is inserting).
  */
 export async function versionTotals(db: Catalog['db'], dataset: string, version: number): Promise<FileTotals> {
+  // A deletes file holds exactly the keys of rows it hides (one visible row each): subtracted.
   const sums = await sql<{ files: number; rows: string; bytes: string }>`
-    select count(*)::int as files, coalesce(sum(row_count), 0)::text as rows, coalesce(sum(byte_size), 0)::text as bytes
+    select count(*)::int as files,
+      coalesce(sum(case role when 'rows' then row_count when 'deletes' then -row_count else 0 end), 0)::text as rows,
+      coalesce(sum(byte_size), 0)::text as bytes
     from files where dataset_id = ${dataset} and version = ${version}`.execute(db);
   const columns = await sql<{ name: string; null_count: string; min: number | null; max: number | null }>`
     select s.key as name, sum(coalesce((s.value->>'nullCount')::bigint, 0))::text as null_count,
       min(case when jsonb_typeof(s.value->'min') = 'number' then (s.value->>'min')::float8 end) as min,
       max(case when jsonb_typeof(s.value->'max') = 'number' then (s.value->>'max')::float8 end) as max
     from files f, jsonb_each(f.column_stats) s
-    where f.dataset_id = ${dataset} and f.version = ${version}
+    where f.dataset_id = ${dataset} and f.version = ${version} and f.role = 'rows'
     group by s.key`.execute(db);
   const row = sums.rows[0] as { files: number; rows: string; bytes: string };
   return {

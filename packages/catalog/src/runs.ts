@@ -274,10 +274,16 @@ export async function recordRunFiles(catalog: Catalog, runId: string, kind: RunF
         row_count: f.rows,
         byte_size: f.bytes,
         column_stats: JSON.stringify(f.columnStats) as never,
+        role: f.role ?? 'rows',
+        layer: f.layer ?? 0,
+        mask_column: f.maskColumn ?? null,
       })),
     )
     .onConflict((oc) =>
       oc.columns(['run_id', 'kind', 'bucket', 'path']).doUpdateSet((eb) => ({
+        role: eb.ref('excluded.role'),
+        layer: eb.ref('excluded.layer'),
+        mask_column: eb.ref('excluded.mask_column'),
         partition: eb.ref('excluded.partition'),
         row_count: eb.ref('excluded.row_count'),
         byte_size: eb.ref('excluded.byte_size'),
@@ -312,7 +318,7 @@ export async function forEachRunFile(catalog: Catalog, runId: string, pageSize: 
     for (;;) {
       const rows = await catalog.db
         .selectFrom('run_files')
-        .select(['ordinal', 'bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats'])
+        .select(['ordinal', 'bucket', 'path', 'partition', 'row_count', 'byte_size', 'column_stats', 'role', 'layer', 'mask_column'])
         .where('run_id', '=', runId)
         .where('kind', '=', kind)
         .where('ordinal', '>', after)
@@ -328,6 +334,9 @@ export async function forEachRunFile(catalog: Catalog, runId: string, pageSize: 
           rows: Number(r.row_count),
           bytes: Number(r.byte_size),
           columnStats: r.column_stats as DataFile['columnStats'],
+          ...(r.role !== 'rows' ? { role: r.role } : {}),
+          ...(r.layer !== 0 ? { layer: r.layer } : {}),
+          ...(r.mask_column !== null ? { maskColumn: r.mask_column } : {}),
         })),
       );
     }

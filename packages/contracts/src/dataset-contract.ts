@@ -75,6 +75,12 @@ export interface PostgresSourceContract {
   mode?: 'mutable' | 'insert_only';
   /** How late an insert-only row may arrive in cursor time, as a PostgreSQL interval (`2 days`). */
   overlap?: string;
+  /**
+   * `rows`: an incremental run stages only the rows whose version (or a joined row's) the last
+   * version did not see, and commits them as one delta layer with the keys they supersede.
+   * Default `partitions`: changed partitions are rewritten whole.
+   */
+  incremental?: 'partitions' | 'rows';
   partition_by: string[];
   joins: JoinContract[];
 }
@@ -112,6 +118,7 @@ export interface FileSourceContract {
   org_scope?: undefined;
   read_through?: undefined;
   mode?: undefined;
+  incremental?: undefined;
   overlap?: undefined;
 }
 
@@ -291,6 +298,10 @@ function checkSemantics(c: DatasetContract): string[] {
   if (src.read_through && !src.org_scope) problems.push(`/source/read_through needs org_scope: ${src.read_through}(org) is called once per organization`);
   if (src.mode === 'insert_only' && (!src.cursor || !src.overlap)) problems.push('/source/mode insert_only needs a cursor (event time) and an overlap');
   if (src.mode !== 'insert_only' && src.overlap) problems.push('/source/overlap applies only to mode insert_only');
+  if (src.incremental === 'rows') {
+    if (src.mode === 'insert_only') problems.push('/source/incremental rows applies to mutable tables (insert-only tables append by their cursor)');
+    if (src.key.length !== 1) problems.push('/source/incremental rows needs a single-column key');
+  }
   for (const [i, f] of c.fields.entries()) {
     if (!f.derive) continue;
     if (f.source !== f.name) problems.push(`/fields/${i} a derived field reads no source column: drop "source" or "derive"`);

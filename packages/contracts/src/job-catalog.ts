@@ -21,7 +21,15 @@ export const stagedFile = z.object({
 });
 export type StagedFile = z.infer<typeof stagedFile>;
 
-export const dataFile = stagedFile.extend({ columnStats: z.record(z.string(), stat) });
+export const dataFile = stagedFile.extend({
+  columnStats: z.record(z.string(), stat),
+  /** `rows` (default), `deletes` (keys a delta layer supersedes) or `keys` (a version's key index). */
+  role: z.enum(['rows', 'deletes', 'keys']).optional(),
+  /** The delta layer the file belongs to; 0 (default) for files a full or partition run wrote. */
+  layer: z.number().int().nonnegative().optional(),
+  /** Deletes files: the column of the rows their `key` matches (`row_key.<key>` in quarantine). */
+  maskColumn: z.string().optional(),
+});
 export type DataFile = z.infer<typeof dataFile>;
 
 /** A version's files summed up: counts, and per column the nulls and numeric bounds of their statistics. */
@@ -106,6 +114,8 @@ export const extractResult = z.object({
     takenAt: z.string(),
     /** `pg_current_snapshot()` as text: which transactions this version saw (insert-only runs compare against it). */
     txids: z.string().optional(),
+    /** Row-level deltas: per organization scanned (`all` without one), the rows of each joined lookup table. */
+    joinRows: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
   }),
   organizations: z.array(z.number().int()),
   mode: z.enum(['full', 'incremental']),
@@ -127,6 +137,23 @@ export const extractResult = z.object({
    * (a replay, whose quarantined rows were all re-run).
    */
   baseFiles: z.enum(['unchanged-partitions', 'all', 'data-only']).default('unchanged-partitions'),
+  /**
+   * A row-level delta (contracts with `incremental: rows`): `files` hold only the rows the base
+   * version did not see, and the version adds them as layer `layer`, with the base's rows whose
+   * keys `superseded` lists (a staging Parquet file of `key` BIGINT, `q` BOOLEAN: the row was
+   * quarantined) hidden.
+   */
+  delta: z
+    .object({
+      layer: z.number().int().positive(),
+      superseded: stagedFile,
+      /** Superseded keys of loaded rows and of quarantined rows. */
+      supersededLoaded: z.number().int().nonnegative(),
+      supersededQuarantined: z.number().int().nonnegative(),
+      /** Rows of the source at the snapshot: the base's, less the superseded, plus the staged. */
+      snapshotRows: z.number().int().nonnegative(),
+    })
+    .optional(),
   /** Unit conversions applied while reading files, recorded in lineage. */
   conversions: z
     .array(z.object({ file: z.string(), column: z.string(), field: z.string(), from: z.string(), to: z.string(), factor: z.number(), offset: z.number().optional() }))
@@ -138,7 +165,8 @@ export const transformPayload = runRef;
 const fileCount = z.number().int().nonnegative();
 export const transformResult = z.object({
   /**
-   * How many data files the transform wrote. The files themselves (key, partition, rows, bytes,
+   * How many data files the transform wrote (with row-level deltas, its key index and deletes
+   * files too). The files themselves (key, partition, rows, bytes,
    * column statistics) are recorded in the catalog as they are written (`run_files`): a large
    * run writes thousands, which no payload or process should hold.
    */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance, type DuckDBConnection, StatementType } from '@duckdb/node-api';
-import { type Catalog, type VersionSelector, listDatasets, resolveVersion, versionFiles } from '@lake/catalog';
+import { type Catalog, type FileRow, type VersionLayer, type VersionSelector, listDatasets, resolveVersion, versionFiles, versionLayers } from '@lake/catalog';
 import { QUARANTINE_COLUMNS } from '@lake/contracts';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 
@@ -85,21 +85,24 @@ export class LakeQuery {
         if (w.required) throw new QueryError(`${w.dataset} has no committed version matching ${JSON.stringify(w.selector)}`);
         continue;
       }
-      const files = await versionFiles(opts.catalog, w.dataset, version.version);
+      const layers = versionLayers(await versionFiles(opts.catalog, w.dataset, version.version));
       if (!schemas.has(w.schema)) {
         await conn.run(`CREATE SCHEMA IF NOT EXISTS ${w.schema}`);
         schemas.add(w.schema);
       }
-      if (files.length === 0) {
+      if (layers.length === 0) {
         const contract = await contractColumns(opts.catalog, w.dataset, version.contract_hash);
         if (!contract) continue;
         await conn.run(`CREATE VIEW ${w.schema}.${w.name} AS SELECT ${contract} WHERE false`);
       } else {
-        const paths: string[] = [];
-        for (const f of files) paths.push(await localCopy(opts, `${f.bucket}/${f.path}`));
-        const list = paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
-        await conn.run(`CREATE VIEW ${w.schema}.${w.name} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`);
-        allowed.push(...paths);
+        const copies = new Map<FileRow, string>();
+        for (const l of layers) {
+          for (const f of [...l.files, ...l.maskedBy]) {
+            if (!copies.has(f)) copies.set(f, await localCopy(opts, `${f.bucket}/${f.path}`));
+          }
+        }
+        await conn.run(`CREATE VIEW ${w.schema}.${w.name} AS ${layeredSelect(layers, (f) => copies.get(f) as string)}`);
+        allowed.push(...new Set(copies.values()));
       }
       if (w.schema === w.dataset.split('.')[0] && w.name === w.dataset.split('.')[1]) versions[w.dataset] = version.version;
     }
@@ -159,6 +162,35 @@ function duckdbType(type: string): string {
   const list = /^list<(.+)>$/.exec(type);
   if (list) return `${duckdbType(list[1] as string)}[]`;
   return DUCKDB_TYPES[type] ?? 'VARCHAR';
+}
+
+/**
+ * The SELECT of a version's rows over local copies of its files: each layer's rows, less those
+ * whose key a later layer's deletes file names (a version without delta layers: its files).
+ */
+export function layeredSelect(layers: VersionLayer[], pathOf: (f: FileRow) => string): string {
+  const list = (files: FileRow[]) => files.map((f) => sqlString(pathOf(f))).join(', ');
+  const selects = layers.map((l) => {
+    const rows = `read_parquet([${list(l.files)}], hive_partitioning = false, union_by_name = true)`;
+    if (l.maskedBy.length === 0) return `SELECT * FROM ${rows}`;
+    return `SELECT r.* FROM ${rows} r ANTI JOIN read_parquet([${list(l.maskedBy)}]) d ON d.key = ${maskExpr(l.maskedBy[0] as FileRow)}`;
+  });
+  return selects.join(' UNION ALL BY NAME ');
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+const MASK_COLUMN = /^(row_key\.)?([a-z_][a-z0-9_]*)$/;
+
+/** The expression over a layer's rows (`r`) that a deletes file's `key` matches. */
+function maskExpr(deletes: FileRow): string {
+  const m = MASK_COLUMN.exec(deletes.mask_column ?? '');
+  if (!m) throw new QueryError(`deletes file ${deletes.bucket}/${deletes.path} names no valid mask column (${deletes.mask_column})`);
+  const column = m[2] as string;
+  // A quarantine row's key is the JSON object of the staged key values (`{"id": 7}` or `{"id": "7"}`).
+  return m[1] ? `TRY_CAST(json_extract_string(r.row_key, '$.${column}') AS BIGINT)` : `r."${column}"`;
 }
 
 /** `NULL::INTEGER AS a, ...` for a version with no files, so its view still has its columns. */

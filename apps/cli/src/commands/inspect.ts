@@ -73,7 +73,11 @@ export async function showCommand(ctx: CliContext, ref: string): Promise<number>
   }
   const contract = await catalog.db.selectFrom('contracts').select('contract').where('dataset_id', '=', dataset).where('hash', '=', version.contract_hash).executeTakeFirst();
   const files = await versionFiles(catalog, dataset, version.version);
-  console.log(`${dataset} v${version.version} — ${count(version.row_count)} rows in ${files.length} file(s), ${bytes(version.byte_size)}`);
+  const layers = Math.max(0, ...files.map((f) => f.layer));
+  console.log(
+    `${dataset} v${version.version} — ${count(version.row_count)} rows in ${files.length} file(s), ${bytes(version.byte_size)}` +
+      (layers > 0 ? `; ${layers} delta layer(s) on top of its full files (readers hide the rows later layers supersede)` : ''),
+  );
   console.log(`committed ${version.committed_at.toISOString()} by run ${version.run_id}; schema ${version.schema_version} (${version.contract_hash})`);
   console.log(`source snapshot: ${JSON.stringify(version.snapshot)}\n`);
   const fields = (contract?.contract as { fields?: Array<Record<string, unknown>> } | undefined)?.fields ?? [];
@@ -83,7 +87,17 @@ export async function showCommand(ctx: CliContext, ref: string): Promise<number>
     console.log('');
   }
   console.log('files:');
-  console.log(table(files.map((f) => ({ object: `${f.bucket}/${f.path}`, rows: count(f.row_count), size: bytes(f.byte_size) }))));
+  console.log(
+    table(
+      files.map((f) => ({
+        object: `${f.bucket}/${f.path}`,
+        ...(layers > 0 ? { layer: f.layer } : {}),
+        ...(f.role !== 'rows' || layers > 0 ? { role: f.role === 'deletes' ? 'superseded keys' : f.role === 'keys' ? 'key index' : 'rows' } : {}),
+        rows: count(f.row_count),
+        size: bytes(f.byte_size),
+      })),
+    ),
+  );
   const quarantine = await quarantineSummary(catalog, dataset, version.version);
   if (quarantine.length > 0) {
     console.log('\nquarantined rows by rule:');

@@ -1,0 +1,174 @@
+/**
+ * Row-level deltas (contracts with `incremental: rows`). An incremental run finds, in its
+ * snapshot, which rows the base version did not see and which base rows are gone or replaced,
+ * without re-reading the rows that did not change:
+ *
+ * - PostgreSQL scans each organization's rows once and returns only their keys with one flag: was
+ *   the row version (and every joined row's) visible to the base version's snapshot? That test is
+ *   integer comparisons on `age(xmin)` (source-query.ts, `deltaQueries`).
+ * - DuckDB compares those keys with the base version's key index (one `keys` file per layer,
+ *   less the keys later layers superseded): base keys no longer present unchanged are superseded
+ *   (deleted, updated, moved to another organization, or joining a changed lookup row); keys
+ *   flagged changed are staged again, fetched by key.
+ *
+ * When too much changed, or the version already has `maxLayers` layers, the run falls back to a
+ * full one (which folds the layers: a full version is layer 0 only).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { DeltaBaseVersion, FileRow } from '@lake/catalog';
+import { type Backfill, type DatasetContract, PermanentError, datasetId } from '@lake/contracts';
+import { duckdbLiteral as lit, NativeSession } from '@lake/parquet';
+import type { ObjectStore, StorageLayout } from '@lake/storage';
+import type { ClientBase } from 'pg';
+import { copyOut } from './pg-copy/index.js';
+import { type DeltaBase, deltaBaseQuery, deltaQueries, joinCountsQuery } from './source-query.js';
+
+export interface DeltaLimits {
+  /** Layers a version may have before the next run is a full one (readers apply every layer). */
+  maxLayers: number;
+  /** Share of the base version's rows (superseded + staged) above which a full run is cheaper. */
+  maxShare: number;
+}
+
+export const DEFAULT_DELTA_LIMITS: DeltaLimits = { maxLayers: 8, maxShare: 0.1 };
+
+export interface DeltaScan {
+  layer: number;
+  /** The base snapshot as this transaction compares with it. */
+  deltaBase: DeltaBase;
+  /** Per organization scanned (`null`: the whole table), the keys of the rows to stage. */
+  changed: Map<number | null, { keys: string[] }>;
+  changedRows: number;
+  baseRows: number;
+  /** Per scope, the rows of each joined lookup table now (the next delta compares with them). */
+  joinRows: Record<string, number[]>;
+  /** Local Parquet file of the superseded keys (`key` BIGINT, `q` BOOLEAN). */
+  supersededPath: string;
+  supersededLoaded: number;
+  supersededQuarantined: number;
+}
+
+export interface DeltaScanOptions {
+  client: ClientBase;
+  contract: DatasetContract;
+  base: DeltaBaseVersion;
+  scopes: Array<number | undefined>;
+  store: ObjectStore;
+  layout: StorageLayout;
+  /** Prefix of this attempt's local files. */
+  tmpPrefix: string;
+  /** Partitions the run stages again whatever changed (`lake backfill`). */
+  backfill?: Backfill | null;
+  limits: DeltaLimits;
+}
+
+/** How a scope is named in `joinRows`: its organization, or `all`. */
+export function scopeName(org: number | undefined): string {
+  return org === undefined ? 'all' : String(org);
+}
+
+/** Per scope (the extract's organization setting applied), the rows of each joined lookup table. */
+export async function lookupRows(client: ClientBase, contract: DatasetContract, org: number | undefined, into: Record<string, number[]>): Promise<void> {
+  const counts = joinCountsQuery(contract);
+  if (!counts) return;
+  const row = (await client.query<Record<string, string>>(counts)).rows[0] ?? {};
+  into[scopeName(org)] = contract.source.joins.map((_, i) => Number(row[`n${i}`]));
+}
+
+/** A delta scan, or why the run is a full one instead. */
+export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { fullBecause: string }> {
+  const { client, contract, base } = opts;
+  const { maxLayers, maxShare } = opts.limits;
+  if (base.layer >= maxLayers) return { fullBecause: `v${base.version} has ${base.layer} delta layers (at most ${maxLayers})` };
+  const txids = base.snapshot.txids;
+  if (typeof txids !== 'string') return { fullBecause: `v${base.version} recorded no snapshot` };
+  const q = deltaBaseQuery(txids);
+  const ages = (await client.query<{ xmin_age: number; xmax_age: number; in_progress: string[] }>(q.text, q.values)).rows[0];
+  if (!ages) throw new Error('the source returned no snapshot ages');
+  const deltaBase: DeltaBase = { xminAge: ages.xmin_age, xmaxAge: ages.xmax_age, inProgress: ages.in_progress };
+  // An age past 2^31 wraps: a snapshot that old cannot be compared with.
+  if (deltaBase.xminAge < 0 || deltaBase.xmaxAge < 0 || deltaBase.xminAge > 1_500_000_000) {
+    return { fullBecause: `v${base.version}'s snapshot is too many transactions old to compare with` };
+  }
+
+  const local: string[] = [];
+  const session = await NativeSession.open();
+  try {
+    const csvs: string[] = [];
+    const baseJoinRows = (base.snapshot.joinRows ?? {}) as Record<string, number[] | undefined>;
+    const joinRows: Record<string, number[]> = {};
+    const counts = joinCountsQuery(contract, deltaBase);
+    for (const org of opts.scopes) {
+      await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
+      const scope = scopeName(org);
+      let intact: boolean[] = [];
+      if (counts) {
+        const row = (await client.query<Record<string, string>>(counts)).rows[0] ?? {};
+        const was = baseJoinRows[scope];
+        joinRows[scope] = contract.source.joins.map((_, i) => Number(row[`n${i}`]));
+        intact = contract.source.joins.map((_, i) => was?.[i] !== undefined && Number(row[`s${i}`]) === was[i]);
+      }
+      const path = `${opts.tmpPrefix}-flags-${org ?? 'all'}.csv`;
+      local.push(path);
+      const fd = openSync(path, 'w');
+      try {
+        for await (const chunk of copyOut(client, deltaQueries(contract, org, deltaBase, { backfill: opts.backfill, intact }).flags, { format: 'csv' })) writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
+      csvs.push(path);
+    }
+    const copies = new Map<FileRow, string>();
+    for (const f of [...base.keys, ...base.deletes]) {
+      const path = `${opts.tmpPrefix}-base-${copies.size}.parquet`;
+      local.push(path);
+      await pipeline(await opts.store.get(opts.layout.parseKey(`${f.bucket}/${f.path}`)), createWriteStream(path));
+      copies.set(f, path);
+    }
+    // The base version's keys: each layer's, less those a later layer superseded.
+    const index = base.keys
+      .map((k) => {
+        const later = base.deletes.filter((d) => d.layer > k.layer).map((d) => lit(copies.get(d) as string));
+        const keys = `SELECT key, q FROM read_parquet(${lit(copies.get(k) as string)})`;
+        return later.length ? `${keys} ANTI JOIN read_parquet([${later.join(', ')}]) d USING (key)` : keys;
+      })
+      .join(' UNION ALL ');
+    // Small read buffers: the extract's DuckDB has a small memory budget (csv-stage.ts reads the same way).
+    const flags =
+      `read_csv([${csvs.map(lit).join(', ')}], auto_detect = false, header = false, delim = ',', quote = '"', buffer_size = 4194304, ` +
+      `columns = {'key': 'BIGINT', 'unchanged': 'INTEGER', 'org': 'BIGINT'})`;
+    const counted = await session
+      .rows(`SELECT (SELECT count(*) FROM (${index})) AS base_rows, count(*) FILTER (WHERE unchanged = 0) AS changed FROM ${flags}`)
+      .catch((err: Error) => {
+        if (/Conversion Error|Could not convert/i.test(err.message)) throw new PermanentError(`${datasetId(contract)}: incremental rows needs an integer key (${err.message})`);
+        throw err;
+      });
+    const baseRows = Number(counted[0]?.base_rows ?? 0);
+    const changedRows = Number(counted[0]?.changed ?? 0);
+    const supersededPath = `${opts.tmpPrefix}-superseded.parquet`;
+    await session.run(
+      `COPY (SELECT b.key, b.q FROM (${index}) b ANTI JOIN (SELECT key FROM ${flags} WHERE unchanged = 1) c USING (key) ORDER BY b.key) ` +
+        `TO ${lit(supersededPath)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    const [sup] = await session.rows(`SELECT count(*) FILTER (WHERE NOT q) AS loaded, count(*) FILTER (WHERE q) AS quarantined FROM read_parquet(${lit(supersededPath)})`);
+    const supersededLoaded = Number(sup?.loaded ?? 0);
+    const supersededQuarantined = Number(sup?.quarantined ?? 0);
+    const share = (changedRows + supersededLoaded + supersededQuarantined) / Math.max(1, baseRows);
+    if (share > maxShare) {
+      await rm(supersededPath, { force: true });
+      return { fullBecause: `${(share * 100).toFixed(1)}% of v${base.version}'s rows changed (a delta above ${maxShare * 100}% is a full run)` };
+    }
+    const changed = new Map<number | null, { keys: string[] }>();
+    if (changedRows > 0) {
+      const rows = await session.rows(`SELECT org, string_agg(CAST(key AS VARCHAR), ',' ORDER BY key) AS keys FROM ${flags} WHERE unchanged = 0 GROUP BY org ORDER BY org`);
+      for (const r of rows) changed.set(r.org === null ? null : Number(r.org), { keys: String(r.keys).split(',') });
+    }
+    return { layer: base.layer + 1, deltaBase, joinRows, changed, changedRows, baseRows, supersededPath, supersededLoaded, supersededQuarantined };
+  } finally {
+    session.close();
+    for (const path of local) await rm(path, { force: true });
+  }
+}
