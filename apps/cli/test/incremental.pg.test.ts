@@ -186,6 +186,18 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     ];
     expect(files.filter((f) => f.layer === delta.delta?.layer && f.role === 'rows').reduce((n, f) => n + Number(f.row_count), 0)).toBe(late.rowCount);
     expect(after?.version).toBeGreaterThan(before?.version ?? 0);
+
+    // `lake query` and `lake diff` read the layers: the counts are the source's, and the two
+    // versions differ only in rows the late transaction wrote (loaded, moved to quarantine, or back).
+    const sql = 'SELECT count(*) AS n, count(*) FILTER (WHERE value_raw = \'1\') AS ones FROM phenotype.observations';
+    const [mine, theirs] = await Promise.all([lake.cli(['query', sql, '--format', 'json']), reference.cli(['query', sql, '--format', 'json'])]);
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(JSON.parse(mine.stdout)).toEqual(JSON.parse(theirs.stdout));
+    const diff = await lake.cli(['diff', 'phenotype.observations', `v${before?.version}`, `v${after?.version}`, '--format', 'json']);
+    expect(diff.code, diff.stderr).toBe(0);
+    const d = JSON.parse(diff.stdout) as { added: number; removed: number; changed: number };
+    expect(d.added + d.removed + d.changed).toBeGreaterThan(0);
+    expect(d.added + d.removed + d.changed).toBeLessThanOrEqual(late.rowCount ?? 0);
   });
 
   it('writes a version that only reuses files when nothing changed', async () => {

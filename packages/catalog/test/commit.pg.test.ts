@@ -18,7 +18,10 @@ import {
   runFileCounts,
   stageOutline,
   startRun,
+  deltaBaseVersion,
   versionFiles,
+  versionLayers,
+  versionTotals,
 } from '../src/index.js';
 
 const contract = parseContract(
@@ -213,5 +216,90 @@ describe('catalog commit protocol (PostgreSQL)', () => {
     expect(await runFileCounts(catalog, short.runId)).toEqual({ data: 1, quarantine: 0 });
     // A committed run's recorded files are now the version's: the run's list is gone.
     expect(await runFileCounts(catalog, inc.runId)).toEqual({ data: 0, quarantine: 0 });
+  });
+
+  it('commits delta layers: base files kept, rows less the superseded keys, layers in order, the row check against the snapshot', async () => {
+    const layered = parseContract(
+      `
+dataset: { name: layered, domain: phenotype, schema_version: 1.0.0 }
+source: { kind: postgres, table: layered, key: [id], incremental: rows }
+fields: [ { name: layered_id, type: int32, source: id } ]
+`,
+      'inline',
+    );
+    await registerContract(catalog, layered);
+    const at = (dataset: string, v: number, name: string, rows: number, extra: Partial<DataFile> = {}): DataFile => ({
+      object: { bucket: dataset.endsWith('_quarantine') ? 'bijmantra-quarantine' : 'bijmantra-normalized', path: `phenotype/${dataset}/v${v}/${name}` },
+      partition: [],
+      rows,
+      bytes: rows,
+      columnStats: extra.role ? {} : { layered_id: { nullCount: 0, min: 1, max: rows } },
+      ...extra,
+    });
+    const run = async (key: string, data: (v: number) => DataFile[], quarantine: (v: number) => DataFile[]) => {
+      const r = await startRun(catalog, { ...trigger(key), dataset: 'phenotype.layered' });
+      await beginStage(catalog, r.runId, 'transform');
+      await recordRunFiles(catalog, r.runId, 'data', data(r.version));
+      await recordRunFiles(catalog, r.runId, 'quarantine', quarantine(r.version));
+      return r;
+    };
+    const commit = (r: Awaited<ReturnType<typeof run>>, extra: Partial<Parameters<typeof commitVersion>[1]>) =>
+      commitVersion(catalog, {
+        runId: r.runId,
+        dataset: 'phenotype.layered',
+        version: r.version,
+        contractHash: r.contractHash,
+        schemaVersion: '1.0.0',
+        files: 'run-output',
+        quarantine: { dataset: 'phenotype.layered_quarantine', files: 'run-output', byRule: [] },
+        snapshot: { txids: '10:10:' },
+        sourceRows: 0,
+        lineage: lineage(r.runId),
+        ...extra,
+      });
+
+    // A full version: 100 rows and 2 quarantined, with its key index.
+    const full = await run('d1', (v) => [at('layered', v, 'part-00000.parquet', 100), at('layered', v, 'keys.parquet', 102, { role: 'keys' })], (v) => [at('layered_quarantine', v, 'part-00000.parquet', 2)]);
+    expect(await commit(full, { expectRows: 102 })).toMatchObject({ rows: 100 });
+    expect(await deltaBaseVersion(catalog, 'phenotype.layered', full.contractHash)).toMatchObject({ version: full.version, layer: 0, keys: [{ layer: 0 }], deletes: [] });
+
+    // Layer 1: 7 rows staged again (one quarantined), 5 loaded and 1 quarantined rows superseded.
+    const layer = (n: number, v: number, loaded: number, keys: number, deletes: number): DataFile[] => [
+      at('layered', v, `layer-${n}-part-00000.parquet`, loaded, { layer: n }),
+      at('layered', v, `layer-${n}-keys.parquet`, keys, { role: 'keys', layer: n }),
+      at('layered', v, `layer-${n}-deletes.parquet`, deletes, { role: 'deletes', layer: n, maskColumn: 'layered_id' }),
+    ];
+    const qDeletes = (n: number, v: number, rows: number) => at('layered_quarantine', v, `layer-${n}-deletes.parquet`, rows, { role: 'deletes', layer: n, maskColumn: 'row_key.id' });
+    const d1 = await run('d2', (v) => layer(1, v, 6, 7, 5), (v) => [at('layered_quarantine', v, 'layer-1-part-00000.parquet', 1, { layer: 1 }), qDeletes(1, v, 1)]);
+    const delta = { baseVersion: full.version, mode: 'incremental' as const, reuse: 'all' as const };
+    // 102 - 6 superseded + 7 staged = 103 rows at the snapshot; 102 would not add up.
+    await expect(commit(d1, { ...delta, expectRows: 102 })).rejects.toThrow(/version would hold 103 rows \(loaded \+ quarantined\) but the source snapshot has 102/);
+    expect(await commit(d1, { ...delta, expectRows: 103 })).toMatchObject({ rows: 101, alreadyCommitted: false });
+    const files = await versionFiles(catalog, 'phenotype.layered', d1.version);
+    expect(files.map((f) => `${f.layer}:${f.role}:${f.path.split('/').slice(2).join('/')}`)).toEqual([
+      `0:keys:v${full.version}/keys.parquet`,
+      `0:rows:v${full.version}/part-00000.parquet`,
+      `1:deletes:v${d1.version}/layer-1-deletes.parquet`,
+      `1:keys:v${d1.version}/layer-1-keys.parquet`,
+      `1:rows:v${d1.version}/layer-1-part-00000.parquet`,
+    ]);
+    expect(files.find((f) => f.role === 'deletes')?.mask_column).toBe('layered_id');
+    expect(versionLayers(files).map((l) => [l.layer, l.files.length, l.maskedBy.map((d) => d.layer)])).toEqual([
+      [0, 1, [1]],
+      [1, 1, []],
+    ]);
+    expect(await resolveVersion(catalog, 'phenotype.layered', { kind: 'number', version: d1.version })).toMatchObject({ row_count: '101', file_count: 5 });
+    expect(await resolveVersion(catalog, 'phenotype.layered_quarantine', { kind: 'number', version: d1.version })).toMatchObject({ row_count: '2' });
+    // Column statistics come from the rows' files only.
+    expect((await versionTotals(catalog.db, 'phenotype.layered', d1.version)).columns).toEqual({ layered_id: { nullCount: 0, min: 1, max: 100 } });
+
+    // Layer 2 masks layers 0 and 1; the next delta builds on two layers.
+    const d2 = await run('d3', (v) => layer(2, v, 3, 3, 3), () => []);
+    expect(await commit(d2, { ...delta, baseVersion: d1.version, expectRows: 103 })).toMatchObject({ rows: 101 });
+    const base = await deltaBaseVersion(catalog, 'phenotype.layered', full.contractHash);
+    expect(base).toMatchObject({ version: d2.version, layer: 2 });
+    expect(base?.keys.map((k) => k.layer)).toEqual([0, 1, 2]);
+    expect(base?.deletes.map((d) => `${d.layer}:${d.mask_column}`).sort()).toEqual(['1:layered_id', '1:row_key.id', '2:layered_id']);
+    expect(versionLayers(await versionFiles(catalog, 'phenotype.layered', d2.version)).map((l) => l.maskedBy.map((d) => d.layer))).toEqual([[1, 2], [2], []]);
   });
 });
