@@ -242,4 +242,32 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('no time partition');
   });
+
+  it('makes a full version, folding the layers, past the layer limit or the changed share', async () => {
+    const layersOf = async (dataset: string) => {
+      const [v] = await listVersions(lake.catalog, dataset);
+      return { version: v, files: await versionFiles(lake.catalog, dataset, v?.version as number) };
+    };
+    const before = await layersOf('phenotype.observations');
+    const layers = Math.max(...before.files.map((f) => f.layer));
+    expect(layers).toBeGreaterThan(1);
+    // With the limit at the layers the version has, the next change makes a full version.
+    await lake.kill('extract');
+    lake.startWorker('extract', { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_MAX_LAYERS: String(layers) });
+    await admin.query("UPDATE observations SET collector = 'recounted' WHERE id % 331 = 0");
+    await runAndCompare();
+    const folded = await layersOf('phenotype.observations');
+    expect(folded.files.every((f) => f.layer === 0 && f.path.includes(`/v${folded.version?.version}/`))).toBe(true);
+    expect(folded.files.filter((f) => f.role === 'keys')).toHaveLength(1);
+    // The next small change is a delta again; a change of more than half the rows is a full run.
+    await admin.query("UPDATE observations SET collector = 'recounted twice' WHERE id % 331 = 0");
+    await runAndCompare();
+    expect(Math.max(...(await layersOf('phenotype.observations')).files.map((f) => f.layer))).toBe(1);
+    await admin.query("UPDATE observations SET collector = 'all recounted' WHERE id % 3 <> 0");
+    await runAndCompare();
+    const full = await layersOf('phenotype.observations');
+    expect(full.files.every((f) => f.layer === 0 && f.path.includes(`/v${full.version?.version}/`))).toBe(true);
+    const staged = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', full.version?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
+    expect((staged.result as { mode: string; delta?: unknown }).mode).toBe('full');
+  });
 });
