@@ -56,6 +56,8 @@ interface Scenario {
   incremental: RunFigures;
   timeRatio: number;
   bytesRatio: number;
+  /** Each worker's peak RSS over both runs (VmHWM), MB. */
+  peakRssMb: Record<string, number>;
 }
 
 /** Runs the dataset once and waits for the commit; figures come from the catalog. */
@@ -146,6 +148,8 @@ async function scenario(name: Scenario['name'], source: SeededSource, s3: S3Serv
       `${name}: incremental v${incremental.version} in ${incremental.seconds.toFixed(1)} s, wrote ${mb(incremental.bytesWritten)}, ` +
         `${int(incremental.stagedRows)} rows staged, ${int(incremental.supersededRows)} superseded`,
     );
+    const usage = await pool.stop();
+    pool = undefined;
     return {
       name,
       changedRows,
@@ -153,6 +157,7 @@ async function scenario(name: Scenario['name'], source: SeededSource, s3: S3Serv
       incremental,
       timeRatio: incremental.seconds / full.seconds,
       bytesRatio: incremental.bytesWritten / full.bytesWritten,
+      peakRssMb: Object.fromEntries(usage.map((u) => [u.app, Math.round(u.peakRssMb)])),
     };
   } finally {
     await pool?.stop();
@@ -176,6 +181,8 @@ function toMarkdown(results: Scenario[]): string {
     ),
     '',
     'Targets: time ratio ≤ 0.10 and bytes ratio ≤ 0.10.',
+    '',
+    `Peak RSS over both runs (MB): ${results.map((r) => `${r.name} ${Object.entries(r.peakRssMb).map(([app, mb]) => `${app} ${mb}`).join(', ')}`).join('; ')}.`,
   ];
   return lines.join('\n');
 }
