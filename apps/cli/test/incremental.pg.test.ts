@@ -71,7 +71,8 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     reference = await LakeHarness.create({ rows: 0, orgs: 0, sourceDb: lake.sourceDb, store: 'local' });
     // Every mutation below goes through a delta for observations, however many rows it touches
     // (the default falls back to a full run past 10%).
-    lake.startAll({ extract: { LAKE_DELTA_MAX_SHARE: '0.5' } });
+    // Keys are compared in slices of 4,000, as a large table's are.
+    lake.startAll({ extract: { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_SLICE_KEYS: '4000' } });
     reference.startAll();
     admin = new pg.Client({ connectionString: lake.sourceAdminUrl });
     await admin.connect();
@@ -253,7 +254,7 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     expect(layers).toBeGreaterThan(1);
     // With the limit at the layers the version has, the next change makes a full version.
     await lake.kill('extract');
-    lake.startWorker('extract', { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_MAX_LAYERS: String(layers) });
+    lake.startWorker('extract', { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_SLICE_KEYS: '4000', LAKE_DELTA_MAX_LAYERS: String(layers) });
     await admin.query("UPDATE observations SET collector = 'recounted' WHERE id % 331 = 0");
     await runAndCompare();
     const folded = await layersOf('phenotype.observations');

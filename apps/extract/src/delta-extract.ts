@@ -31,9 +31,15 @@ export interface DeltaLimits {
   maxLayers: number;
   /** Share of the base version's rows (superseded + staged) above which a full run is cheaper. */
   maxShare: number;
+  /**
+   * Base keys compared at once (the anti-join's hash table); more are compared slice by slice.
+   * Measured on 5M keys with the workers' 64 MB DuckDB limit: at once +103 MB peak RSS, 1.5 s; in 5
+   * slices +60 MB, 1.8 s; in 10 slices +36 MB, 2.7 s.
+   */
+  sliceKeys: number;
 }
 
-export const DEFAULT_DELTA_LIMITS: DeltaLimits = { maxLayers: 8, maxShare: 0.1 };
+export const DEFAULT_DELTA_LIMITS: DeltaLimits = { maxLayers: 8, maxShare: 0.1, sliceKeys: 500_000 };
 
 export interface DeltaScan {
   layer: number;
@@ -148,11 +154,26 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
       });
     const baseRows = Number(counted[0]?.base_rows ?? 0);
     const changedRows = Number(counted[0]?.changed ?? 0);
+    // The anti-join builds a hash table of the unchanged keys: in slices of keys (by residue), so
+    // it holds `sliceKeys` keys at a time whatever the table's size (5M at once took the
+    // extract from 239 to 283 MB).
+    const flagsParquet = `${opts.tmpPrefix}-flags.parquet`;
+    local.push(flagsParquet);
+    await session.run(`COPY (SELECT key, unchanged FROM ${flags}) TO ${lit(flagsParquet)} (FORMAT parquet, COMPRESSION uncompressed)`);
+    const slices = Math.max(1, Math.ceil(baseRows / opts.limits.sliceKeys));
+    const slice = (col: string, i: number) => (slices === 1 ? 'true' : `((${col} % ${slices}) + ${slices}) % ${slices} = ${i}`);
+    const parts: string[] = [];
+    for (let i = 0; i < slices; i++) {
+      const part = `${opts.tmpPrefix}-superseded-${i}.parquet`;
+      local.push(part);
+      parts.push(part);
+      await session.run(
+        `COPY (SELECT b.key, b.q FROM (${index}) b ANTI JOIN (SELECT key FROM read_parquet(${lit(flagsParquet)}) WHERE unchanged = 1 AND ${slice('key', i)}) c USING (key) ` +
+          `WHERE ${slice('b.key', i)}) TO ${lit(part)} (FORMAT parquet, COMPRESSION uncompressed)`,
+      );
+    }
     const supersededPath = `${opts.tmpPrefix}-superseded.parquet`;
-    await session.run(
-      `COPY (SELECT b.key, b.q FROM (${index}) b ANTI JOIN (SELECT key FROM ${flags} WHERE unchanged = 1) c USING (key) ORDER BY b.key) ` +
-        `TO ${lit(supersededPath)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
+    await session.run(`COPY (SELECT key, q FROM read_parquet([${parts.map(lit).join(', ')}]) ORDER BY key) TO ${lit(supersededPath)} (FORMAT parquet, COMPRESSION zstd)`);
     const [sup] = await session.rows(`SELECT count(*) FILTER (WHERE NOT q) AS loaded, count(*) FILTER (WHERE q) AS quarantined FROM read_parquet(${lit(supersededPath)})`);
     const supersededLoaded = Number(sup?.loaded ?? 0);
     const supersededQuarantined = Number(sup?.quarantined ?? 0);

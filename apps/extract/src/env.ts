@@ -15,5 +15,7 @@ export const env = parseEnv(
     LAKE_DELTA_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
     /** Row-level deltas: the layers a version may have; the run after is full (readers apply every layer). */
     LAKE_DELTA_MAX_LAYERS: z.coerce.number().int().min(1).max(64).default(8),
+    /** Row-level deltas: base keys compared at once; the extract's memory follows it (README, Configuration). */
+    LAKE_DELTA_SLICE_KEYS: z.coerce.number().int().min(1000).default(500_000),
   }),
 );
