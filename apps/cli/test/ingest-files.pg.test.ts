@@ -98,7 +98,7 @@ describe('lake ingest, quarantine and replay, end to end (PostgreSQL, Redis, S3,
     const replay = await lake.cli(['replay', 'climate.daily_weather_files']);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     // The version holds the 2 rows loaded before and the 1 replayed row; 1 of the 2 replayed stays quarantined.
-    expect(replay.stdout).toContain('committed v2 — 3 rows loaded, 1 quarantined of 2');
+    expect(replay.stdout).toContain('committed v2 — 3 rows loaded, 1 quarantined in the version (2 rows read this run)');
     const after = await query<{ n: number; nulls: number }>(lake, 'SELECT count(*)::INT AS n, count(*) FILTER (WHERE tmean IS NULL)::INT AS nulls FROM climate.daily_weather_files');
     expect(after).toEqual([{ n: 3, nulls: 1 }]);
     const left = JSON.parse((await lake.cli(['quarantine', 'climate.daily_weather_files', '--format', 'json'])).stdout) as Array<{ line: number; rule: string }>;

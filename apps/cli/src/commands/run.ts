@@ -96,7 +96,7 @@ export async function follow(ctx: CliContext, runs: Array<{ dataset: string; run
         run.status === 'failed'
           ? `${r.dataset}: FAILED in ${run.error?.stage ?? run.stage}: ${run.error?.message ?? 'unknown error'}`
           : run.status === 'committed'
-            ? `${r.dataset}: committed v${run.version} — ${count(run.loaded_rows)} rows loaded, ${count(run.quarantined_rows)} quarantined of ${count(run.source_rows)}${catalogued ? '' : ' (cataloguing)'}`
+            ? `${r.dataset}: committed v${run.version} — ${count(run.loaded_rows)} rows loaded, ${count(run.quarantined_rows)} quarantined ${readOf(run)}${catalogued ? '' : ' (cataloguing)'}`
             : `${r.dataset}: ${run.status} ${run.stage ?? ''}${detail}`;
       // A new state prints at once; row progress within a stage at most every two seconds.
       const state = `${run.status}/${run.stage}/${catalogued}`;
@@ -161,4 +161,13 @@ export function parseBackfill(contract: DatasetContract, opts: { from?: string; 
     ...(opts.to !== undefined ? { to: opts.to } : {}),
     ...(partitions.length ? { partitions } : {}),
   };
+}
+
+/**
+ * `of N` when the run read every row of its version; otherwise (an incremental run, a replay) the
+ * version's totals stand beside the rows this run read.
+ */
+function readOf(run: { loaded_rows: unknown; quarantined_rows: unknown; source_rows: unknown }): string {
+  const read = Number(run.source_rows ?? 0);
+  return Number(run.loaded_rows ?? 0) + Number(run.quarantined_rows ?? 0) === read ? `of ${count(read)}` : `in the version (${count(read)} rows read this run)`;
 }
