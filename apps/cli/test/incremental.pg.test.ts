@@ -71,8 +71,8 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     reference = await LakeHarness.create({ rows: 0, orgs: 0, sourceDb: lake.sourceDb, store: 'local' });
     // Every mutation below goes through a delta for observations, however many rows it touches
     // (the default falls back to a full run past 10%).
-    // Keys are compared in slices of 4,000, as a large table's are.
-    lake.startAll({ extract: { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_SLICE_KEYS: '4000' } });
+    // Keys are compared, and changed rows fetched, 1,000 at a time, as a large table's are.
+    lake.startAll({ extract: { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_SLICE_KEYS: '1000' } });
     reference.startAll();
     admin = new pg.Client({ connectionString: lake.sourceAdminUrl });
     await admin.connect();
@@ -131,6 +131,17 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     const [v] = await listVersions(lake.catalog, 'phenotype.observations');
     const row = await lake.catalog.db.selectFrom('versions').select(['mode', 'base_version']).where('dataset_id', '=', 'phenotype.observations').where('version', '=', v?.version as number).executeTakeFirstOrThrow();
     expect(row.mode).toBe('incremental');
+    // The changed rows were fetched at most 1,000 at a time: an organization with more staged several files.
+    const extract = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', v?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
+    const staged = (extract.result as { files: Array<{ partition: Array<[string, string]>; rows: number }> }).files;
+    const perOrg = new Map<string, { rows: number; files: number }>();
+    for (const f of staged) {
+      const org = f.partition[0]?.[1] as string;
+      const agg = perOrg.get(org) ?? { rows: 0, files: 0 };
+      perOrg.set(org, { rows: agg.rows + f.rows, files: agg.files + 1 });
+    }
+    expect(Math.max(...[...perOrg.values()].map((o) => o.rows))).toBeGreaterThan(1000);
+    for (const o of perOrg.values()) expect(o.files).toBeGreaterThanOrEqual(Math.ceil(o.rows / 1000));
   });
 
   it('catches every domain changing the way the application changes it: cascades, moves, late telemetry', async () => {
@@ -254,7 +265,7 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     expect(layers).toBeGreaterThan(1);
     // With the limit at the layers the version has, the next change makes a full version.
     await lake.kill('extract');
-    lake.startWorker('extract', { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_SLICE_KEYS: '4000', LAKE_DELTA_MAX_LAYERS: String(layers) });
+    lake.startWorker('extract', { LAKE_DELTA_MAX_SHARE: '0.5', LAKE_DELTA_SLICE_KEYS: '1000', LAKE_DELTA_MAX_LAYERS: String(layers) });
     await admin.query("UPDATE observations SET collector = 'recounted' WHERE id % 331 = 0");
     await runAndCompare();
     const folded = await layersOf('phenotype.observations');

@@ -41,12 +41,21 @@ export interface DeltaLimits {
 
 export const DEFAULT_DELTA_LIMITS: DeltaLimits = { maxLayers: 8, maxShare: 0.1, sliceKeys: 500_000 };
 
+/**
+ * Changed rows fetched by one staging query (its keys are one literal array in the SQL text), at
+ * most `sliceKeys`: the keys held at once stay bounded however many rows changed.
+ */
+const STAGE_KEYS = 100_000;
+
 export interface DeltaScan {
   layer: number;
   /** The base snapshot as this transaction compares with it. */
   deltaBase: DeltaBase;
-  /** Per organization scanned (`null`: the whole table), the keys of the rows to stage. */
-  changed: Map<number | null, { keys: string[] }>;
+  /**
+   * Per organization scanned (`null`: the whole table), the keys of the rows to stage, in chunks
+   * of at most `STAGE_KEYS` (or `sliceKeys`) comma-separated keys (one text each, not a string per key).
+   */
+  changed: Map<number | null, Array<{ keys: string; count: number }>>;
   changedRows: number;
   baseRows: number;
   /** Per scope, the rows of each joined lookup table now (the next delta compares with them). */
@@ -182,10 +191,17 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
       await rm(supersededPath, { force: true });
       return { fullBecause: `${(share * 100).toFixed(1)}% of v${base.version}'s rows changed (a delta above ${maxShare * 100}% is a full run)` };
     }
-    const changed = new Map<number | null, { keys: string[] }>();
+    const changed = new Map<number | null, Array<{ keys: string; count: number }>>();
     if (changedRows > 0) {
-      const rows = await session.rows(`SELECT org, string_agg(CAST(key AS VARCHAR), ',' ORDER BY key) AS keys FROM ${flags} WHERE unchanged = 0 GROUP BY org ORDER BY org`);
-      for (const r of rows) changed.set(r.org === null ? null : Number(r.org), { keys: String(r.keys).split(',') });
+      const rows = await session.rows(
+        `SELECT org, string_agg(CAST(key AS VARCHAR), ',' ORDER BY key) AS keys, count(*) AS n FROM ` +
+          `(SELECT org, key, (row_number() OVER (PARTITION BY org ORDER BY key) - 1) // ${Math.min(STAGE_KEYS, opts.limits.sliceKeys)} AS chunk FROM ${flags} WHERE unchanged = 0) ` +
+          'GROUP BY org, chunk ORDER BY org, chunk',
+      );
+      for (const r of rows) {
+        const org = r.org === null ? null : Number(r.org);
+        changed.set(org, [...(changed.get(org) ?? []), { keys: String(r.keys), count: Number(r.n) }]);
+      }
     }
     return { layer: base.layer + 1, deltaBase, joinRows, changed, changedRows, baseRows, supersededPath, supersededLoaded, supersededQuarantined };
   } finally {

@@ -125,8 +125,11 @@ export function createExtractProcessor(deps: ExtractDeps) {
         ? (await client.query<{ id: number }>('SELECT id FROM organizations ORDER BY id')).rows.map((r) => r.id)
         : [];
       const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
-      /** Stages one query's rows (one organization's), which must number `expected`. */
-      const stageRows = async (org: number | undefined, sql: string, expected: number, why: string, note: Record<string, unknown>) => {
+      /**
+       * Stages one query's rows (one organization's), which must number `expected`; `tag` keeps
+       * the files of several queries for one organization apart (`-c1`, …).
+       */
+      const stageRows = async (org: number | undefined, sql: string, expected: number, why: string, note: Record<string, unknown>, tag = '') => {
         const descriptors = await describeQuery(client, sql);
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
@@ -134,8 +137,8 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const rowGroupSize = deps.rowGroupSize ?? 16_384;
         const keyValueMetadata = { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) };
         // The first file keeps the plain name; an organization past `fileRows` rows gets more.
-        const keyOf = (part: number) => deps.layout.stagingKey(domain, job.runId, name, partition, part === 0 ? `part-a${ctx.attempt}.parquet` : `part-a${ctx.attempt}-${part}.parquet`);
-        const tmpOf = (part: number, ext: string) => join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}-${part}.${ext}`);
+        const keyOf = (part: number) => deps.layout.stagingKey(domain, job.runId, name, partition, part === 0 ? `part-a${ctx.attempt}${tag}.parquet` : `part-a${ctx.attempt}${tag}-${part}.parquet`);
+        const tmpOf = (part: number, ext: string) => join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}${tag}-${part}.${ext}`);
         const firstFile = files.length;
         const rowsBefore = sourceRows;
         let orgRows = 0;
@@ -239,11 +242,13 @@ export function createExtractProcessor(deps: ExtractDeps) {
           let superseded: StagedFile;
           try {
             for (const org of scopes) {
-              const keys = scan.changed.get(org ?? null)?.keys;
-              if (!keys) continue;
+              const chunks = scan.changed.get(org ?? null);
+              if (!chunks) continue;
               await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
-              const sql = deltaQueries(contract, org, scan.deltaBase).byKeys(keys);
-              await stageRows(org, sql, keys.length, `the delta scan flagged ${keys.length} of its rows changed`, { changed: keys.length });
+              for (const [i, { keys, count }] of chunks.entries()) {
+                const sql = deltaQueries(contract, org, scan.deltaBase).byKeys(keys);
+                await stageRows(org, sql, count, `the delta scan flagged ${count} of its rows changed`, { changed: count }, i === 0 ? '' : `-c${i}`);
+              }
             }
             const key = deps.layout.stagingKey(domain, job.runId, name, [], `superseded-a${ctx.attempt}.parquet`);
             const put = await clock.time('upload', () => deps.store.put(key, readFileSync(scan.supersededPath)));

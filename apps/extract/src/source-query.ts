@@ -232,7 +232,7 @@ export function deltaQueries(
   organizationId: number | undefined,
   base: DeltaBase,
   opts: { backfill?: Backfill | null; intact?: boolean[] } = {},
-): { changed: string; unchangedKeys: string; count: string; flags: string; byKeys: (keys: string[]) => string } {
+): { changed: string; unchangedKeys: string; count: string; flags: string; byKeys: (keys: string) => string } {
   const parts = queryParts(contract, organizationId);
   const rowsSeen = unchangedPredicate(parts, base, opts.intact);
   // A backfill's partitions are staged again whatever their rows' versions say.
@@ -249,9 +249,10 @@ export function deltaQueries(
     count: `SELECT count(*)::int8 AS n FROM ${parts.from}${where([])}`,
     // Every row's key, whether the base saw it as it is (1/0), and the organization scanned.
     flags: `SELECT ${parts.keyExprs.join(', ')}, (${unchanged})::int AS unchanged, ${organizationId ?? 'NULL'}::int8 AS org FROM ${parts.from}${where([])}`,
+    // `keys`: comma-separated integers.
     byKeys: (keys) => {
-      if (keys.some((k) => !/^-?[0-9]{1,19}$/.test(k))) throw new PermanentError(`${datasetId(contract)}: a delta key is not an integer`);
-      return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where([`${parts.keyExprs[0]} = ANY('{${keys.join(',')}}'::int8[])`])}`;
+      if (!/^-?[0-9]{1,19}(,-?[0-9]{1,19})*$/.test(keys)) throw new PermanentError(`${datasetId(contract)}: a delta key is not an integer`);
+      return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where([`${parts.keyExprs[0]} = ANY('{${keys}}'::int8[])`])}`;
     },
   };
 }
