@@ -272,9 +272,9 @@ export function createTransformProcessor(deps: TransformDeps) {
       for (const staged of extracted.files) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
       await clock.time('flush', () => data.finish());
       await clock.time('flush', () => quarantine.finish());
-      // A delta that found nothing changed adds no layer: the version is its base's files.
       /** Key index and deletes files, recorded beside the rows' files. */
       const indexFiles = { data: 0, quarantine: 0 };
+      // A delta that found nothing changed adds no layer: the version is its base's files.
       const unchanged = extracted.delta !== undefined && extracted.sourceRows === 0 && extracted.delta.superseded.rows === 0;
       if (keyIndex && !unchanged) {
         await clock.time('keys', async () => {
