@@ -85,12 +85,22 @@ export function scopeName(org: number | undefined): string {
   return org === undefined ? 'all' : String(org);
 }
 
-/** Per scope (the extract's organization setting applied), the rows of each joined lookup table. */
-export async function lookupRows(client: ClientBase, contract: DatasetContract, org: number | undefined, into: Record<string, number[]>): Promise<void> {
-  const counts = joinCountsQuery(contract);
-  if (!counts) return;
+/**
+ * Per scope (the extract's organization setting applied), the rows of each joined lookup table;
+ * with a base, also those the base saw as they are (`seen`). Nothing without joins.
+ */
+export async function lookupRows(
+  client: ClientBase,
+  contract: DatasetContract,
+  org: number | undefined,
+  into: Record<string, number[]>,
+  base?: DeltaBase,
+): Promise<number[] | undefined> {
+  const counts = joinCountsQuery(contract, base);
+  if (!counts) return undefined;
   const row = (await client.query<Record<string, string>>(counts)).rows[0] ?? {};
   into[scopeName(org)] = contract.source.joins.map((_, i) => Number(row[`n${i}`]));
+  return contract.source.joins.map((_, i) => Number(row[`s${i}`]));
 }
 
 /** A delta scan, or why the run is a full one instead. */
@@ -115,17 +125,11 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
     const csvs: string[] = [];
     const baseJoinRows = (base.snapshot.joinRows ?? {}) as Record<string, number[] | undefined>;
     const joinRows: Record<string, number[]> = {};
-    const counts = joinCountsQuery(contract, deltaBase);
     for (const org of opts.scopes) {
       await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
-      const scope = scopeName(org);
-      let intact: boolean[] = [];
-      if (counts) {
-        const row = (await client.query<Record<string, string>>(counts)).rows[0] ?? {};
-        const was = baseJoinRows[scope];
-        joinRows[scope] = contract.source.joins.map((_, i) => Number(row[`n${i}`]));
-        intact = contract.source.joins.map((_, i) => was?.[i] !== undefined && Number(row[`s${i}`]) === was[i]);
-      }
+      const was = baseJoinRows[scopeName(org)];
+      const seen = await lookupRows(client, contract, org, joinRows, deltaBase);
+      const intact = (seen ?? []).map((s, i) => was?.[i] !== undefined && s === was[i]);
       const path = `${opts.tmpPrefix}-flags-${org ?? 'all'}.csv`;
       local.push(path);
       const fd = openSync(path, 'w');

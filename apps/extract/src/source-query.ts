@@ -224,15 +224,18 @@ function seenExpr(base: DeltaBase): (xmin: string) => string {
 }
 
 /**
- * A delta run's queries for one organization (or the whole table): the rows the base version did
- * not see (new, updated, moved in, or joining an updated lookup row); the keys of the rows it saw unchanged; and how many rows there are.
+ * A delta run's queries for one organization (or the whole table): every row's key with whether
+ * the base version saw the row as it is (`flags`), and the rows of given keys (`byKeys`: those the
+ * base did not see — new, updated, moved in, or joining an updated lookup row — fetched again).
+ * Unordered: a delta layer is not partitioned, and an ORDER BY made PostgreSQL walk an index over
+ * the whole table joining row by row.
  */
 export function deltaQueries(
   contract: DatasetContract,
   organizationId: number | undefined,
   base: DeltaBase,
   opts: { backfill?: Backfill | null; intact?: boolean[] } = {},
-): { changed: string; unchangedKeys: string; count: string; flags: string; byKeys: (keys: string) => string } {
+): { flags: string; byKeys: (keys: string) => string } {
   const parts = queryParts(contract, organizationId);
   const rowsSeen = unchangedPredicate(parts, base, opts.intact);
   // A backfill's partitions are staged again whatever their rows' versions say.
@@ -241,12 +244,7 @@ export function deltaQueries(
     const all = [...parts.where, ...extra];
     return all.length ? ` WHERE ${all.join(' AND ')}` : '';
   };
-  // Unordered: a delta layer is not partitioned, and an ORDER BY made PostgreSQL walk an index
-  // over the whole table joining row by row.
   return {
-    changed: `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where([`NOT (${unchanged})`])}`,
-    unchangedKeys: `SELECT ${parts.keyExprs.join(', ')} FROM ${parts.from}${where([unchanged])}`,
-    count: `SELECT count(*)::int8 AS n FROM ${parts.from}${where([])}`,
     // Every row's key, whether the base saw it as it is (1/0), and the organization scanned.
     flags: `SELECT ${parts.keyExprs.join(', ')}, (${unchanged})::int AS unchanged, ${organizationId ?? 'NULL'}::int8 AS org FROM ${parts.from}${where([])}`,
     // `keys`: comma-separated integers.
