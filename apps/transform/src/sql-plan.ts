@@ -83,6 +83,11 @@ export class SqlPlan {
   private readonly oks: string[] = [];
   /** Extra columns of the inner query (regex groups, scale bounds), computed once per row. */
   private readonly inner: string[] = [];
+  /**
+   * Two layers of columns over the inner query's: integers parsed from regex groups, then
+   * conditions over them. Each is computed once per row, however often the SQL names it.
+   */
+  private readonly derived: [string[], string[]] = [[], []];
   private readonly joins: Array<{ lookup: Lookup; on: (table: string) => string; columns: (table: string) => string[] }> = [];
   /** Per-file tables named in the SQL by a token (`%LOOKUP<n>%`), replaced once built. */
   private readonly lookups: Array<{ token: string; lookup: Lookup }> = [];
@@ -144,7 +149,10 @@ export class SqlPlan {
         rows: Number(count?.n ?? 0),
         slice: async (from, to) => {
           const range = `s.file_row_number >= ${Math.trunc(from)} AND s.file_row_number < ${Math.trunc(to)}`;
-          const inner = `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')} WHERE ${range}`;
+          const inner = this.derived.reduce(
+            (q, layer) => (layer.length === 0 ? q : `SELECT i.*, ${layer.join(', ')} FROM (${q}) i`),
+            `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')} WHERE ${range}`,
+          );
           // Every row is checked once, and its values computed (uncast: a rejected row's value may
           // not fit its type); the table holds just that, in staged order, not the staged row.
           const checked = NativeSession.tableName('lake_checked');
@@ -308,12 +316,10 @@ export class SqlPlan {
           };
         }
         case 'date': {
-          const g = `"__g${i}"`;
-          this.inner.push(`regexp_extract(s.${ident(f.source)}, ${regex(DATE)}, ['y', 'mo', 'd']) AS ${g}`);
-          const [y, mo, d] = ['y', 'mo', 'd'].map((p) => `TRY_CAST(${g}.${p} AS INTEGER)`) as [string, string, string];
+          const [y, mo, d] = this.parts(f, i, DATE, ['y', 'mo', 'd']) as [string, string, string];
           // Years below 100 are Date.UTC's two-digit years: left to JavaScript.
-          const valid = `${g}.y <> '' AND ${y} >= 100 AND ${validDate(y, mo, d)}`;
-          return { value: `CASE WHEN ${valid} THEN make_date(${y}, ${mo}, ${d}) END`, ok: `${raw} = '' OR (${valid})` };
+          const valid = this.once(i, `${y} >= 100 AND ${validDate(y, mo, d)}`);
+          return { value: `CASE WHEN ${valid} THEN make_date(${y}, ${mo}, ${d}) END`, ok: `${raw} = '' OR ${valid}` };
         }
         case 'timestamp':
           return this.timestamp(raw, f, i);
@@ -338,26 +344,51 @@ export class SqlPlan {
     throw new Unplannable(`${f.name}: staged ${staged.base} to ${f.type}`);
   }
 
+  /**
+   * The regular expression's groups of a text field, each as an integer computed once per row
+   * (`''` → null): a layer of their own, so the checks and the value read them instead of casting
+   * the group text again at every use.
+   */
+  private parts(f: FieldContract, i: number, re: RegExp, groups: string[], ints: Record<string, string> = {}): string[] {
+    const g = `"__g${i}"`;
+    this.inner.push(`regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}]) AS ${g}`);
+    return groups.map((p) => {
+      const name = `"__${p}${i}"`;
+      (this.derived[0] as string[]).push(`${ints[p] ?? `CAST(nullif(${g}.${p}, '') AS INTEGER)`} AS ${name}`);
+      return name;
+    });
+  }
+
+  /** A field's validity over its parts, computed once per row (in the layer after the parts). */
+  private once(i: number, condition: string): string {
+    const name = `"__ok${i}"`;
+    (this.derived[1] as string[]).push(`coalesce(${condition}, FALSE) AS ${name}`);
+    return name;
+  }
+
   /** `parseTimestampText`: ISO-8601-like text, offsets honoured, naive times in the field's zone. */
   private timestamp(raw: string, f: FieldContract, i: number): FieldSql {
     const g = `"__g${i}"`;
-    this.inner.push(`regexp_extract(s.${ident(f.source)}, ${regex(TIMESTAMP)}, ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z']) AS ${g}`);
-    const int = (part: string) => `(CASE WHEN ${g}.${part} = '' THEN 0 ELSE TRY_CAST(${g}.${part} AS INTEGER) END)`;
     // The naive zone's offset, exactly as the JavaScript parser reads it (undefined: invalid zone).
     const epochOfNaive = parseTimestampText('1970-01-01T00:00:00', f.timezone ?? 'UTC');
     const naive = epochOfNaive === undefined ? 'NULL' : String(-epochOfNaive / 60_000_000n);
-    const digits = `replace(${g}.z[2:], ':', '')`;
+    // The zone group is `Z`, `z`, `UTC` or `±hh[[:]mm]`: the hours are its 2nd and 3rd characters.
     const offset =
       `(CASE WHEN ${g}.z = '' THEN ${naive} WHEN ${g}.z IN ('Z', 'z', 'UTC') THEN 0 ` +
-      `ELSE (CASE WHEN ${g}.z[1] = '-' THEN -1 ELSE 1 END) * (TRY_CAST(${digits}[1:2] AS INTEGER) * 60 + (CASE WHEN length(${digits}) > 2 THEN TRY_CAST(${digits}[3:4] AS INTEGER) ELSE 0 END)) END)`;
-    const [y, mo, d] = ['y', 'mo', 'd'].map((p) => `TRY_CAST(${g}.${p} AS INTEGER)`) as [string, string, string];
-    const micros = `TRY_CAST(rpad(${g}.f, 6, '0')[1:6] AS BIGINT)`;
-    const wall = `epoch_us(make_timestamp(${y}, ${mo}, ${d}, ${int('h')}, ${int('mi')}, ${int('s')}::DOUBLE))`;
-    const instant = `make_timestamp(${wall} - ${offset}::BIGINT * 60000000 + ${micros})::TIMESTAMPTZ`;
+      `ELSE (CASE WHEN ${g}.z[1] = '-' THEN -1 ELSE 1 END) * (CAST(${g}.z[2:3] AS INTEGER) * 60 + coalesce(CAST(nullif(replace(${g}.z[4:], ':', ''), '') AS INTEGER), 0)) END)`;
+    const orZero = (p: string) => `coalesce(CAST(nullif(${g}.${p}, '') AS INTEGER), 0)`;
+    const [y, mo, d, h, mi, sec, us, off] = this.parts(f, i, TIMESTAMP, ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z'], {
+      h: orZero('h'),
+      mi: orZero('mi'),
+      s: orZero('s'),
+      f: `CAST(rpad(${g}.f, 6, '0')[1:6] AS BIGINT)`,
+      z: offset,
+    }) as [string, string, string, string, string, string, string, string];
+    const instant = `make_timestamp(epoch_us(make_timestamp(${y}, ${mo}, ${d}, ${h}, ${mi}, ${sec}::DOUBLE)) - ${off}::BIGINT * 60000000 + ${us})::TIMESTAMPTZ`;
     // Checked without functions that throw (DuckDB's try() falls back to row-at-a-time): CASE
     // computes the instant only for rows that passed.
-    const valid = `${g}.y <> '' AND ${y} >= 100 AND ${validDate(y, mo, d)} AND ${int('h')} <= 23 AND ${int('mi')} <= 59 AND ${int('s')} <= 59 AND abs(${offset}) <= 1080`;
-    return { value: `CASE WHEN ${raw} <> '' AND (${valid}) THEN ${instant} END`, ok: `${raw} = '' OR (${valid})` };
+    const valid = this.once(i, `${y} >= 100 AND ${validDate(y, mo, d)} AND ${h} <= 23 AND ${mi} <= 59 AND ${sec} <= 59 AND abs(${off}) <= 1080`);
+    return { value: `CASE WHEN ${raw} <> '' AND ${valid} THEN ${instant} END`, ok: `${raw} = '' OR ${valid}` };
   }
 }
 
