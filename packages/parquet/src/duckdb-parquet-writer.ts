@@ -14,7 +14,7 @@
  * limit DuckDB moves table blocks to its temp directory, so a file's size does not set the
  * writer's memory.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
   type DuckDBAppender,
@@ -122,6 +122,44 @@ export class NativeSession {
       appender.flushSync();
     } finally {
       appender.closeSync();
+    }
+  }
+
+  /**
+   * Writes the rows of `select` (the columns of `specs` by name) to a lake Parquet file at
+   * `path` in one streaming COPY: the types, codec and footer a native writer gives, without
+   * holding the rows in a table, so memory follows the row group, not the file. Invalid JSON text
+   * is refused naming its row (0-based, in the query's order); the written file is then read once
+   * for its statistics (unless `statistics: false`), and a required column holding a null is refused.
+   */
+  async copyToParquet(select: string, path: string, specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<ParquetWriteResult> {
+    lakeSchema(specs);
+    const columns = specs.map((spec) => ({ spec, type: parseColumnType(spec) }));
+    const cast = columns.map((c) => `CAST(q.${identifier(c.spec.name)} AS ${duckdbType(c.type)}) AS ${identifier(c.spec.name)}`);
+    try {
+      try {
+        await this.connection.run(`COPY (SELECT ${cast.join(', ')} FROM (${select}) q) TO ${literal(path)} (${parquetCopyOptions(columns, options)})`);
+      } catch (error) {
+        // The cast to JSON refuses invalid text without saying where: find the row (failures only).
+        for (const c of columns.filter((x) => x.type.base === 'json')) {
+          const col = identifier(c.spec.name);
+          const [[row, value] = []] = (
+            await this.connection.runAndReadAll(`SELECT n, v FROM (SELECT row_number() OVER () - 1 AS n, ${col}::VARCHAR AS v FROM (${select}) q) WHERE NOT json_valid(v) LIMIT 1`)
+          ).getRows();
+          if (row !== undefined) invalidJson(c, value, Number(row));
+        }
+        throw error;
+      }
+      const withStats = options.statistics !== false;
+      const [row = {}] = (await this.connection.runAndReadAll(`SELECT count(*) AS rows, ${statisticsSelect(columns, true).join(', ')} FROM read_parquet(${literal(path)})`)).getRowObjects();
+      for (const [i, c] of columns.entries()) {
+        if (!c.spec.nullable && Number(row[`n${i}`] ?? 0) > 0) throw new TypeError(`column "${c.spec.name}" is required but ${Number(row[`n${i}`])} rows hold null`);
+      }
+      const { size } = await stat(path);
+      return { rowCount: Number(row.rows ?? 0), byteSize: size, columnStats: withStats ? statisticsOf(columns, row) : {} };
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
     }
   }
 
@@ -339,16 +377,7 @@ export class NativePartitionedWriter {
       (this.appender as DuckDBAppender).closeSync();
       this.appender = undefined;
       const stats = await this.scan();
-      const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd', keyValueMetadata = {} } = this.options;
-      const required = this.columns.filter((c) => !c.spec.nullable).map((c) => c.spec.name);
-      const footer = { ...keyValueMetadata, ...(required.length ? { [REQUIRED_COLUMNS_KEY]: JSON.stringify(required) } : {}) };
-      const kv = Object.entries(footer).map(([k, v]) => `${literal(k)}: ${literal(v)}`);
-      const copyOptions = [
-        'FORMAT parquet',
-        `COMPRESSION ${CODECS[compression]}`,
-        `ROW_GROUP_SIZE ${rowGroupSize}`,
-        ...(kv.length ? [`KV_METADATA {${kv.join(', ')}}`] : []),
-      ].join(', ');
+      const copyOptions = parquetCopyOptions(this.columns, this.options);
       const select = this.columns.map((c) => identifier(c.spec.name)).join(', ');
       const files = [...this.rows.keys(), ...alsoEmpty.filter((f) => !this.rows.has(f))];
       const results: NativeFileResult[] = [];
@@ -453,15 +482,7 @@ export class NativePartitionedWriter {
    */
   private async scan(): Promise<Map<number, Record<string, ColumnStats>>> {
     const withStats = this.options.statistics !== false;
-    const select: string[] = [];
-    this.columns.forEach((c, i) => {
-      const col = identifier(c.spec.name);
-      if (c.type.base === 'json') select.push(`min(rowid) FILTER (WHERE NOT json_valid(${col})) AS bad${i}`);
-      if (!withStats) return;
-      select.push(`count(*) - count(${col}) AS n${i}`);
-      const filter = boundFilter(c.type, col);
-      if (filter !== undefined) select.push(`min(${col}) ${filter} AS lo${i}`, `max(${col}) ${filter} AS hi${i}`);
-    });
+    const select = statisticsSelect(this.columns, withStats, 'rowid');
     const byFile = new Map<number, Record<string, ColumnStats>>();
     if (select.length === 0 || this.pending === 0) return byFile;
     const table = `temp.main.${identifier(this.table)}`;
@@ -476,21 +497,9 @@ export class NativePartitionedWriter {
             `SELECT ${col}::VARCHAR, (SELECT count(*) FROM ${table} WHERE ${FILE_COLUMN} = ${row.f} AND rowid < ${bad}) FROM ${table} WHERE rowid = ${bad}`,
           )
         ).getRows();
-        const at = { column: c.spec.name, row: Number(before) };
-        toPhysical(c.type, value as string, at);
-        throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
+        invalidJson(c, value, Number(before));
       }
-      if (!withStats) continue;
-      const stats: Record<string, ColumnStats> = {};
-      this.columns.forEach((c, i) => {
-        const s: ColumnStats = { nullCount: Number(row[`n${i}`] ?? 0) };
-        const lo = row[`lo${i}`] as DuckDBValue | undefined;
-        const hi = row[`hi${i}`] as DuckDBValue | undefined;
-        if (lo !== undefined && lo !== null) s.min = fromStatistic(c.type, lo);
-        if (hi !== undefined && hi !== null) s.max = fromStatistic(c.type, hi);
-        stats[c.spec.name] = s;
-      });
-      byFile.set(Number(row.f), stats);
+      if (withStats) byFile.set(Number(row.f), statisticsOf(this.columns, row));
     }
     return byFile;
   }
@@ -678,6 +687,54 @@ function converter(type: ParsedLakeType): (value: PhysicalValue) => DuckDBValue 
  * The FILTER clause of a column's min/max, or undefined when it has no bounds (JSON text and
  * lists have no order worth keeping). NaN is skipped, as the JavaScript writer does.
  */
+/** COPY's options for a lake Parquet file: codec, row-group size, and the footer with the required columns. */
+function parquetCopyOptions(columns: readonly Pick<NativeColumn, 'spec'>[], options: ParquetWriteOptions): string {
+  const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, compression = 'zstd', keyValueMetadata = {} } = options;
+  const required = columns.filter((c) => !c.spec.nullable).map((c) => c.spec.name);
+  const footer = { ...keyValueMetadata, ...(required.length ? { [REQUIRED_COLUMNS_KEY]: JSON.stringify(required) } : {}) };
+  const kv = Object.entries(footer).map(([k, v]) => `${literal(k)}: ${literal(v)}`);
+  return ['FORMAT parquet', `COMPRESSION ${CODECS[compression]}`, `ROW_GROUP_SIZE ${rowGroupSize}`, ...(kv.length ? [`KV_METADATA {${kv.join(', ')}}`] : [])].join(', ');
+}
+
+/**
+ * The aggregates of one pass over a file's rows: with a `position`, for each JSON column the
+ * first row (by position) whose text is not valid JSON (`bad<i>`), and with statistics each column's null
+ * count (`n<i>`) and bounds (`lo<i>`, `hi<i>`).
+ */
+function statisticsSelect(columns: readonly Pick<NativeColumn, 'spec' | 'type'>[], withStats: boolean, position?: string): string[] {
+  const select: string[] = [];
+  columns.forEach((c, i) => {
+    const col = identifier(c.spec.name);
+    if (c.type.base === 'json' && position !== undefined) select.push(`min(${position}) FILTER (WHERE NOT json_valid(${col})) AS bad${i}`);
+    if (!withStats) return;
+    select.push(`count(*) - count(${col}) AS n${i}`);
+    const filter = boundFilter(c.type, col);
+    if (filter !== undefined) select.push(`min(${col}) ${filter} AS lo${i}`, `max(${col}) ${filter} AS hi${i}`);
+  });
+  return select;
+}
+
+/** Each column's statistics from a row of `statisticsSelect`'s aggregates. */
+function statisticsOf(columns: readonly Pick<NativeColumn, 'spec' | 'type'>[], row: Record<string, DuckDBValue>): Record<string, ColumnStats> {
+  const stats: Record<string, ColumnStats> = {};
+  columns.forEach((c, i) => {
+    const s: ColumnStats = { nullCount: Number(row[`n${i}`] ?? 0) };
+    const lo = row[`lo${i}`];
+    const hi = row[`hi${i}`];
+    if (lo !== undefined && lo !== null) s.min = fromStatistic(c.type, lo);
+    if (hi !== undefined && hi !== null) s.max = fromStatistic(c.type, hi);
+    stats[c.spec.name] = s;
+  });
+  return stats;
+}
+
+/** Throws for JSON text that is not valid, naming the column and row as `toPhysical` does. */
+function invalidJson(c: Pick<NativeColumn, 'spec' | 'type'>, value: unknown, row: number): never {
+  const at = { column: c.spec.name, row };
+  toPhysical(c.type, value as string, at);
+  throw new TypeError(`column "${at.column}" row ${at.row}: ${show(value)} is not valid JSON text`);
+}
+
 function boundFilter(type: ParsedLakeType, col: string): string | undefined {
   if (type.base === 'json' || type.base === 'list') return undefined;
   if (type.base === 'float32' || type.base === 'float64') return `FILTER (WHERE NOT isnan(${col}))`;

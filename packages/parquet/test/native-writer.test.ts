@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnBatch, ColumnSpec, LakeValue } from '@lake/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import {
   fileSource,
   NativePartitionedWriter,
+  NativeSession,
   NativeParquetWriter,
   type NativeParquetWriteOptions,
   type ParquetCompression,
@@ -203,6 +205,50 @@ describe('native writer validation', () => {
     const closed = await NativeParquetWriter.open(join(dir, 'closed.parquet'), [{ name: 'n', type: 'int16', nullable: true }]);
     await closed.close();
     await expect(closed.writeBatch({ rowCount: 0, columns: { n: [] } })).rejects.toThrow(/writeBatch\(\) called on a closed writer/);
+  });
+});
+
+describe('a query copied to a lake Parquet file', () => {
+  it('gives the file, specs, metadata and statistics the native writer gives the same rows', async () => {
+    const expected = allTypesBatch();
+    const single = await writeNative(ALL_TYPES_SPECS, [expected], { keyValueMetadata: KV });
+    const session = await NativeSession.open();
+    try {
+      const path = join(dir, 'copied.parquet');
+      // Columns in another order: the copy selects them by name.
+      const reversed = [...ALL_TYPES_SPECS].reverse().map((s) => `"${s.name}"`).join(', ');
+      const result = await session.copyToParquet(`SELECT ${reversed} FROM read_parquet(${literal(single.path)})`, path, ALL_TYPES_SPECS, { keyValueMetadata: KV });
+      expect(result.rowCount).toBe(expected.rowCount);
+      expect(result.columnStats).toEqual(single.result.columnStats);
+      const source = await fileSource(path);
+      expect(await collect(readParquetBatches(source))).toEqual(expected);
+      expect((await readParquetMetadata(source)).columns).toEqual(ALL_TYPES_SPECS);
+      expect(await readKeyValueMetadata(source)).toEqual(KV);
+      const rows = await query(db, `DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+      expect(rows.map((row) => row.column_type)).toEqual(ALL_TYPES_SPECS.map((spec) => duckdbType(spec.type)));
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses bad JSON text (naming the row) and a null in a required column, leaving no file', async () => {
+    const specs: ColumnSpec[] = [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 'j', type: 'json', nullable: true },
+    ];
+    const session = await NativeSession.open();
+    try {
+      const bad = join(dir, 'copied-bad-json.parquet');
+      await expect(session.copyToParquet(`SELECT * FROM (VALUES (1, '{}'), (2, '{oops')) t(id, j)`, bad, specs)).rejects.toThrow(/column "j" row 1: "\{oops" is not valid JSON text/);
+      expect(existsSync(bad)).toBe(false);
+      const missing = join(dir, 'copied-null-id.parquet');
+      await expect(session.copyToParquet(`SELECT * FROM (VALUES (1, NULL), (NULL, '[]')) t(id, j)`, missing, specs)).rejects.toThrow(/column "id" is required but 1 rows hold null/);
+      expect(existsSync(missing)).toBe(false);
+      const none = await session.copyToParquet(`SELECT 1 AS id, '[1]' AS j WHERE false`, join(dir, 'copied-empty.parquet'), specs);
+      expect(none.rowCount).toBe(0);
+    } finally {
+      session.close();
+    }
   });
 });
 
