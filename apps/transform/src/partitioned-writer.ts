@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnBatch, ColumnSpec, DataFile } from '@lake/contracts';
-import { type NativeFileResult, NativePartitionedWriter } from '@lake/parquet';
+import { type NativeFileResult, NativePartitionedWriter, type NativeSession, type ParquetWriteResult } from '@lake/parquet';
 import type { ObjectKey, ObjectStore } from '@lake/storage';
 import { type PartitionPairs, partitionKey } from './partition-router.js';
 
@@ -115,25 +115,60 @@ export class PartitionedWriter {
     return join(this.opts.tmpDir, `part-${this.tag}-${id}.parquet`);
   }
 
+  /**
+   * Writes the rows of a DuckDB query (the writer's columns by name, all of one partition) as
+   * the partition's next file in one streaming COPY, never held in a table, and uploads it and
+   * hands it on like a flush's files. Returns the rows written; no rows, no file.
+   */
+  async copyQuery(session: NativeSession, select: string, partition: PartitionPairs): Promise<number> {
+    const path = join(this.opts.tmpDir, `part-${this.tag}-copy.parquet`);
+    const written = await session.copyToParquet(select, path, this.opts.specs, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata });
+    if (written.rowCount === 0) {
+      await rm(path, { force: true });
+      return 0;
+    }
+    const key = partitionKey(partition.map(([, v]) => v));
+    const index = this.fileCount.get(key) ?? 0;
+    this.fileCount.set(key, index + 1);
+    const flushed: DataFile[] = [];
+    await this.publish(partition, index, { ...written, path }, flushed);
+    await this.hand(flushed);
+    return written.rowCount;
+  }
+
+  /** Uploads a local file as the partition's `index`-th file, adds it to `into`, removes it. */
+  private async publish(partition: PartitionPairs, index: number, written: ParquetWriteResult & { path: string }, into: DataFile[]): Promise<void> {
+    try {
+      const objectKey = this.opts.keyFor(partition, index);
+      const put = await this.opts.store.putFile(objectKey, written.path);
+      into.push({
+        object: { bucket: objectKey.bucket, path: objectKey.path },
+        partition,
+        rows: written.rowCount,
+        bytes: put.size,
+        columnStats: jsonStats(written.columnStats),
+      });
+    } finally {
+      await rm(written.path, { force: true });
+    }
+  }
+
+  private async hand(flushed: DataFile[]): Promise<void> {
+    if (this.opts.onFiles) {
+      await this.opts.onFiles(flushed);
+      this.handed += flushed.length;
+    } else {
+      this.done.push(...flushed);
+    }
+  }
+
   /** Writes and uploads every open file. */
   private async flush(): Promise<void> {
     if (!this.writer || this.open.size === 0) return;
     const flushed: DataFile[] = [];
     const publish = async (written: NativeFileResult) => {
-      try {
-        const f = this.byId.get(written.file) as OpenFile;
-        const objectKey = this.opts.keyFor(f.partition, f.index);
-        const put = await this.opts.store.putFile(objectKey, written.path);
-        flushed.push({
-          object: { bucket: objectKey.bucket, path: objectKey.path },
-          partition: f.partition,
-          rows: written.rowCount,
-          bytes: put.size,
-          columnStats: jsonStats(written.columnStats),
-        });
-      } finally {
-        await rm(written.path, { force: true });
-      }
+      const f = this.byId.get(written.file) as OpenFile;
+      await this.publish(f.partition, f.index, written, flushed);
     };
     try {
       await this.writer.flush((id) => this.tmpPath(id), publish);
@@ -141,12 +176,7 @@ export class PartitionedWriter {
       for (const f of this.open.values()) this.byId.delete(f.id);
       this.open.clear();
     }
-    if (this.opts.onFiles) {
-      await this.opts.onFiles(flushed);
-      this.handed += flushed.length;
-    } else {
-      this.done.push(...flushed);
-    }
+    await this.hand(flushed);
   }
 
   /** How many files were written and uploaded so far. */

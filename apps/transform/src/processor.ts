@@ -28,7 +28,7 @@ import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { type BoundScale, RowValidator, type Violation } from './row-validator.js';
 import { KeyIndex } from './key-index.js';
-import { SqlPlan, Unplannable } from './sql-plan.js';
+import { type FilePlan, SqlPlan, Unplannable } from './sql-plan.js';
 
 /**
  * Staged rows SQL validates at once: DuckDB's work tables follow this, not the file's size.
@@ -36,6 +36,12 @@ import { SqlPlan, Unplannable } from './sql-plan.js';
  * for both: 273 MB; 32,768: 252 MB at 3M) for ~17% more transform time (README, Performance).
  */
 const SQL_SLICE_ROWS = 16_384;
+
+/**
+ * Staged rows a streamed range writes to one file when they fall in one partition: memory follows
+ * DuckDB's row group, not this; at the bench's width ~10 MB a file, well within one PUT.
+ */
+const STREAM_ROWS = 262_144;
 
 export interface TransformDeps {
   catalog: Catalog;
@@ -200,32 +206,60 @@ export function createTransformProcessor(deps: TransformDeps) {
             await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
           }
         };
+        /** Rows `[from, to)` of a staging file checked in one work table (memory follows the slice). */
+        const sqlSlice = async (file: FilePlan, from: number, to: number) => {
+          const db = session as NativeSession;
+          const queries = await clock.time('sql-check', () => file.slice(from, to));
+          try {
+            if (write) {
+              const accepted = await clock.time('sql-insert', () => data.writeQuery(queries.accepted, partitionBy));
+              inputRows += accepted;
+              loadedRows += accepted;
+              rows += accepted;
+            } else {
+              const [counted] = await db.rows(`SELECT count(*) AS n FROM (${queries.accepted})`);
+              rows += Number(counted?.n ?? 0);
+            }
+            await clock.time('rest-copy', () => db.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
+          } finally {
+            await queries.drop();
+          }
+          await clock.time('js-validate', async () => validateRows(await fileSource(rest), true));
+          await rm(rest, { force: true });
+          if (write) await clock.time('flush', () => data.flushIfFull());
+        };
         const plan = rejectAll ? null : await planFor(stagingSpecs);
-        if (plan && session) {
+        if (plan && session && write) {
+          // Range by range, each written straight to a file when its rows fall in one partition
+          // (an organization's staging file, when partitions are organizations); otherwise slice by
+          // slice through the writer's table.
+          const file = await clock.time('sql-check', () => plan.forFile(local));
+          try {
+            for (let from = 0; from < file.rows; from += STREAM_ROWS) {
+              const partition = partitionBy.length === 0 ? [] : await clock.time('sql-check', () => singlePartition(session, file.partitions(from, from + STREAM_ROWS), partitionBy));
+              if (partition) {
+                const queries = file.stream(from, from + STREAM_ROWS);
+                const accepted = await clock.time('sql-write', () => data.copyQuery(session, queries.accepted, partition));
+                inputRows += accepted;
+                loadedRows += accepted;
+                rows += accepted;
+                await clock.time('rest-copy', () => session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
+                await clock.time('js-validate', async () => validateRows(await fileSource(rest), true));
+                await rm(rest, { force: true });
+                await clock.time('flush', () => data.flushIfFull());
+                continue;
+              }
+              for (let at = from; at < Math.min(file.rows, from + STREAM_ROWS); at += SQL_SLICE_ROWS) await sqlSlice(file, at, Math.min(at + SQL_SLICE_ROWS, from + STREAM_ROWS));
+            }
+          } finally {
+            await file.drop();
+          }
+        } else if (plan && session) {
           // Slice by slice (memory follows the slice, not the file): rows SQL accepts go
           // straight into the writer's table; RowValidator reads the rest.
           const file = await clock.time('sql-check', () => plan.forFile(local));
           try {
-            for (let from = 0; from < file.rows; from += SQL_SLICE_ROWS) {
-              const queries = await clock.time('sql-check', () => file.slice(from, from + SQL_SLICE_ROWS));
-              try {
-                if (write) {
-                  const accepted = await clock.time('sql-insert', () => data.writeQuery(queries.accepted, partitionBy));
-                  inputRows += accepted;
-                  loadedRows += accepted;
-                  rows += accepted;
-                } else {
-                  const [counted] = await session.rows(`SELECT count(*) AS n FROM (${queries.accepted})`);
-                  rows += Number(counted?.n ?? 0);
-                }
-                await clock.time('rest-copy', () => session.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
-              } finally {
-                await queries.drop();
-              }
-              await clock.time('js-validate', async () => validateRows(await fileSource(rest), true));
-              await rm(rest, { force: true });
-              if (write) await clock.time('flush', () => data.flushIfFull());
-            }
+            for (let from = 0; from < file.rows; from += SQL_SLICE_ROWS) await sqlSlice(file, from, from + SQL_SLICE_ROWS);
           } finally {
             await file.drop();
           }
@@ -418,4 +452,15 @@ async function loadScales(deps: TransformDeps, contract: DatasetContract): Promi
     out.set(f.name, scale);
   }
   return out;
+}
+
+/**
+ * The one partition every row of a range falls in (`partitions` yields their distinct values
+ * as `p0, p1, …`), or undefined when they fall in several.
+ */
+async function singlePartition(session: NativeSession, partitions: string, partitionBy: readonly string[]): Promise<PartitionPairs | undefined> {
+  const found = await session.rows(`${partitions} LIMIT 2`);
+  const [only] = found;
+  if (found.length !== 1 || !only) return undefined;
+  return partitionBy.map((c, k) => [c, (only[`p${k}`] ?? null) as string | null]);
 }

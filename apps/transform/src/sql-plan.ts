@@ -57,9 +57,22 @@ export interface SlicePlan {
   drop(): Promise<void>;
 }
 
+
 export interface FilePlan {
   /** Rows in the staging file. */
   rows: number;
+  /** The distinct partitions of rows `[from, to)` by their values (rejected rows too), as text `p0, p1, …`. */
+  partitions(from: number, to: number): string;
+  /**
+   * The queries over rows `[from, to)` with no work table, `accepted` meant to be streamed into a
+   * file: memory follows DuckDB's vectors, not the range. Each query checks the rows itself (a
+   * table of the rejected rows' positions, to check them once, measured no faster: the accepted
+   * rows' values need the same parsing). `accepted` keeps the staged order up to each 2,048-row
+   * vector (a scale lookup's LEFT JOIN emits a vector's unmatched rows after its matched ones;
+   * sorting would hold the range in memory); the same input gives the same order. `remaining`
+   * is in staged order.
+   */
+  stream(from: number, to: number): { accepted: string; remaining: string };
   /** The queries over rows `[from, to)` (by position in the file). */
   slice(from: number, to: number): Promise<SlicePlan>;
   /** Drops the file's lookup tables. */
@@ -145,14 +158,28 @@ export class SqlPlan {
       const select = out.map((c, i) => `CAST(c."__v${i}" AS ${duckdbType(parseLakeType(c.type))}) AS ${ident(c.name)}`);
       const stagedCols = [...this.opts.stagingColumns.map((c) => `s.${ident(c.name)}`), 's.file_row_number'];
       const [count] = await this.session.rows(`SELECT count(*) AS n FROM read_parquet(${lit(file)})`);
+      const rangeOf = (from: number, to: number) => `s.file_row_number >= ${Math.trunc(from)} AND s.file_row_number < ${Math.trunc(to)}`;
+      /** The staged rows in `range` with the columns the checks and values read. */
+      const innerOf = (range: string) =>
+        this.derived.reduce(
+          (q, layer) => (layer.length === 0 ? q : `SELECT i.*, ${layer.join(', ')} FROM (${q}) i`),
+          `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')} WHERE ${range}`,
+        );
+      const partitionFields = this.opts.contract.source.partition_by.map((name) => out.findIndex((c) => c.name === name));
       return {
         rows: Number(count?.n ?? 0),
+        partitions: (from, to) =>
+          `SELECT DISTINCT ${partitionFields.map((i, k) => `CAST(${this.values[i] as string} AS VARCHAR) AS p${k}`).join(', ') || '1'} FROM (${innerOf(rangeOf(from, to))}) x`,
+        stream: (from, to) => {
+          const inner = innerOf(rangeOf(from, to));
+          return {
+            accepted: `SELECT ${select.join(', ')} FROM (SELECT ${accept} AS __accept, ${values.join(', ')} FROM (${inner}) x) c WHERE c.__accept`,
+            remaining: `SELECT ${[...this.opts.stagingColumns.map((c) => `x.${ident(c.name)}`), 'x.file_row_number'].join(', ')} FROM (${inner}) x WHERE NOT ${accept} ORDER BY x.file_row_number`,
+          };
+        },
         slice: async (from, to) => {
-          const range = `s.file_row_number >= ${Math.trunc(from)} AND s.file_row_number < ${Math.trunc(to)}`;
-          const inner = this.derived.reduce(
-            (q, layer) => (layer.length === 0 ? q : `SELECT i.*, ${layer.join(', ')} FROM (${q}) i`),
-            `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')} WHERE ${range}`,
-          );
+          const range = rangeOf(from, to);
+          const inner = innerOf(range);
           // Every row is checked once, and its values computed (uncast: a rejected row's value may
           // not fit its type); the table holds just that, in staged order, not the staged row.
           const checked = NativeSession.tableName('lake_checked');

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ColumnSpec, type DatasetContract, type LakeValue, parseContract } from '@lake/contracts';
@@ -234,6 +234,64 @@ describe('SqlPlan', () => {
     expect((await session.rows(`SELECT count(*) AS n FROM (SELECT * FROM ${strip(jsList)} EXCEPT ALL SELECT * FROM ${strip(sqlList)})`))[0]?.n).toBe(0n);
     expect((await session.rows(`SELECT count(*) AS n FROM (SELECT * FROM ${strip(sqlList)} EXCEPT ALL SELECT * FROM ${strip(jsList)})`))[0]?.n).toBe(0n);
     expect((await session.rows(`SELECT count(*) AS n FROM ${strip(sqlList)}`))[0]?.n).toBe(BigInt(loaded));
+  });
+
+  it('streams a range of one partition straight into a file: the rows and values RowValidator gives', async () => {
+    // One organization's rows, as an extract stages them.
+    const orgFile = join(dir, 'staged-org-1.parquet');
+    await session.run(`COPY (SELECT * FROM read_parquet('${stagingFile}') WHERE org = 1) TO '${orgFile}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
+    const validator = new RowValidator(CONTRACT, STAGING);
+    const jsOut = join(dir, 'stream-js');
+    const jsWriter = writerInto(jsOut);
+    const jsRejected = await writeValid(jsWriter, validator, orgFile, false);
+    const jsFiles = await jsWriter.finish();
+
+    const sqlOut = join(dir, 'stream-sql');
+    const sqlWriter = writerInto(sqlOut);
+    const plan = await SqlPlan.create({ contract: CONTRACT, stagingColumns: STAGING }, session);
+    const file = await plan.forFile(orgFile);
+    // The whole file's rows fall in one partition; a range of the mixed file's do not.
+    expect(await session.rows(file.partitions(0, file.rows))).toEqual([{ p0: '1' }]);
+    const mixed = await plan.forFile(stagingFile);
+    expect((await session.rows(mixed.partitions(0, 3000))).map((r) => r.p0).sort()).toEqual(['0', '1', '2']);
+    await mixed.drop();
+    let accepted = 0;
+    const sqlRejected: RejectedRow[] = [];
+    // Two ranges, as the processor streams a large staging file.
+    const half = Math.ceil(file.rows / 2);
+    for (const from of [0, half]) {
+      const queries = file.stream(from, from + half);
+      accepted += await sqlWriter.copyQuery(session, queries.accepted, [['org', '1']]);
+      const rest = join(dir, `stream-rest-${from}.parquet`);
+      await session.run(`COPY (${queries.remaining}) TO '${rest}' (FORMAT parquet)`);
+      sqlRejected.push(...(await writeValid(sqlWriter, validator, rest, true)));
+    }
+    // A retry streams the same bytes.
+    const copies = [join(dir, 'again-1.parquet'), join(dir, 'again-2.parquet')];
+    const specs = CONTRACT.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable }));
+    for (const path of copies) await session.copyToParquet(file.stream(0, half).accepted, path, specs);
+    expect((await readFile(copies[0] as string)).equals(await readFile(copies[1] as string))).toBe(true);
+    await file.drop();
+    await plan.close();
+    const sqlFiles = await sqlWriter.finish();
+
+    const loaded = jsFiles.reduce((n, f) => n + f.rows, 0);
+    expect(sqlFiles.map((f) => f.partition)).toEqual([[['org', '1']], [['org', '1']], [['org', '1']]]);
+    expect(sqlFiles.reduce((n, f) => n + f.rows, 0)).toBe(loaded);
+    expect(accepted).toBeGreaterThan(loaded * 0.5);
+    expect(accepted).toBeLessThan(loaded);
+    expect(sqlRejected.map((r) => ({ row: r.row, violations: r.violations, staged: r.staged }))).toEqual(jsRejected.map((r) => ({ row: r.row, violations: r.violations, staged: r.staged })));
+    // Streamed files take the partition's file numbers in turn, before the rows RowValidator accepted.
+    const written = (await parquetFiles(sqlOut)).map((f) => f.slice(sqlOut.length)).sort();
+    expect(written).toEqual(['/bijmantra-normalized/phenotype/probes/v1/org=1/part-00000.parquet', '/bijmantra-normalized/phenotype/probes/v1/org=1/part-00001.parquet', '/bijmantra-normalized/phenotype/probes/v1/org=1/part-00002.parquet']);
+    const list = (files: string[]) => `[${files.map((f) => `'${f}'`).join(', ')}]`;
+    const jsList = list(await parquetFiles(jsOut));
+    const sqlList = list(await parquetFiles(sqlOut));
+    const all = (files: string) => `(SELECT * FROM read_parquet(${files}, hive_partitioning = false))`;
+
+    expect((await session.rows(`SELECT count(*) AS n FROM ${all(sqlList)}`))[0]?.n).toBe(BigInt(loaded));
+    expect((await session.rows(`SELECT count(*) AS n FROM (SELECT * FROM ${all(jsList)} EXCEPT ALL SELECT * FROM ${all(sqlList)})`))[0]?.n).toBe(0n);
+    expect((await session.rows(`SELECT count(*) AS n FROM (SELECT * FROM ${all(sqlList)} EXCEPT ALL SELECT * FROM ${all(jsList)})`))[0]?.n).toBe(0n);
   });
 
   it('gives no plan for what it does not mirror, so RowValidator takes every row', async () => {
