@@ -238,13 +238,19 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     const ofOrg1 = parts.filter((p) => p.partition[0]?.[1] === '1').length;
     expect((o?.snapshot as { changedPartitions?: number } | undefined)?.changedPartitions).toBe(ofOrg1);
     expect(ofOrg1).toBeLessThan(parts.length);
-    // Observations are versioned by row: a backfill of a study stages that study's rows again.
-    const { rows: [study] } = await admin.query<{ study_id: number; n: string }>('SELECT study_id, count(*) AS n FROM observations WHERE organization_id = 2 GROUP BY study_id ORDER BY study_id LIMIT 1');
-    const byStudy = await lake.cli(['backfill', 'phenotype.observations', '--partition', `organization_id=2,study_id=${study?.study_id}`]);
-    expect(byStudy.code, byStudy.stdout + byStudy.stderr).toBe(0);
+    // Observations are versioned by row: a backfill of an organization stages its rows again, as a
+    // delta (the smallest organization: its rows, staged and superseded, within a 90% share).
+    const { rows: [smallest] } = await admin.query<{ organization_id: number; n: string; share: number }>(
+      'SELECT organization_id, count(*) AS n, 2.0 * count(*) / sum(count(*)) OVER () AS share FROM observations GROUP BY 1 ORDER BY 2, 1 LIMIT 1',
+    );
+    expect(Number(smallest?.share)).toBeLessThan(0.9);
+    await lake.kill('extract');
+    lake.startWorker('extract', { LAKE_DELTA_MAX_SHARE: '0.9', LAKE_DELTA_SLICE_KEYS: '1000' });
+    const byOrg = await lake.cli(['backfill', 'phenotype.observations', '--partition', `organization_id=${smallest?.organization_id}`]);
+    expect(byOrg.code, byOrg.stdout + byOrg.stderr).toBe(0);
     const [ob] = await listVersions(lake.catalog, 'phenotype.observations');
     const staged = await lake.catalog.db.selectFrom('run_stages').select('result').where('run_id', '=', ob?.run_id as string).where('stage', '=', 'extract').executeTakeFirstOrThrow();
-    expect((staged.result as { sourceRows: number }).sourceRows).toBe(Number(study?.n));
+    expect((staged.result as { sourceRows: number }).sourceRows).toBe(Number(smallest?.n));
     expect((staged.result as { delta?: unknown }).delta).toBeDefined();
     for (const ds of ['sensor.iot_telemetry', 'phenotype.studies', 'phenotype.observations']) {
       expect(await differences(await currentFiles(lake, ds), await currentFiles(reference, ds)), ds).toBe(0);
