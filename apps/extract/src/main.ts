@@ -18,7 +18,7 @@ await store.ensureBuckets();
 const tmpDir = env.LAKE_TMP_DIR ?? tmpdir();
 mkdirSync(tmpDir, { recursive: true });
 // Parquet is encoded by DuckDB; rows of open files past its memory limit spill here.
-configureNativeWriter({ tempDirectory: join(tmpDir, 'duckdb'), memoryLimit: env.LAKE_DUCKDB_MEMORY_LIMIT });
+configureNativeWriter({ tempDirectory: join(tmpDir, 'duckdb'), memoryLimit: env.LAKE_DUCKDB_MEMORY_LIMIT, threads: env.LAKE_DUCKDB_THREADS });
 
 const worker = startStageWorker('extract', createExtractProcessor({ catalog, store, layout: createStorageLayout(store.buckets), sourceUrl: sourceDbUrl(env), tmpDir, log, deltaLimits: { maxShare: env.LAKE_DELTA_MAX_SHARE, maxLayers: env.LAKE_DELTA_MAX_LAYERS, sliceKeys: env.LAKE_DELTA_SLICE_KEYS }, ...(env.LAKE_BRAPI_OPENAPI ? { brapiOpenApiPath: env.LAKE_BRAPI_OPENAPI } : {}) }), {
   connection: queueConfig(env),

@@ -18,7 +18,7 @@ await store.ensureBuckets();
 const tmpDir = env.LAKE_TMP_DIR ?? tmpdir();
 mkdirSync(tmpDir, { recursive: true });
 // Parquet is encoded by DuckDB; rows of open files past its memory limit spill here.
-configureNativeWriter({ tempDirectory: join(tmpDir, 'duckdb'), memoryLimit: env.LAKE_DUCKDB_MEMORY_LIMIT });
+configureNativeWriter({ tempDirectory: join(tmpDir, 'duckdb'), memoryLimit: env.LAKE_DUCKDB_MEMORY_LIMIT, threads: env.LAKE_DUCKDB_THREADS });
 
 const worker = startStageWorker('transform', createTransformProcessor({ catalog, store, layout: createStorageLayout(store.buckets), tmpDir, log }), {
   connection: queueConfig(env),

@@ -59,6 +59,8 @@ export const runtimeEnv = z.object({
   LAKE_TMP_DIR: z.string().optional(),
   /** DuckDB's working-memory limit in the extract and transform workers (past it, work spills to LAKE_TMP_DIR). */
   LAKE_DUCKDB_MEMORY_LIMIT: z.string().regex(/^[1-9][0-9]*(KB|MB|GB)$/).default('64MB'),
+  /** DuckDB's threads in the extract and transform workers. */
+  LAKE_DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   /** Comma-separated failpoints (`load.after-commit`) where crash tests stop a worker. */
   LAKE_FAILPOINTS: z
     .string()
