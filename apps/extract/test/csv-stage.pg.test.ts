@@ -175,19 +175,33 @@ describe('CsvRecordScanner', () => {
     const expected: number[] = [];
     let at = 0;
     for (const r of records) expected.push((at += Buffer.byteLength(r)));
-    for (const seed of [1, 2, 3]) {
+    // Asking for one record at a time, or up to several (as staging asks for the rest of a part).
+    for (const [seed, limit] of [[1, 1], [2, 1], [3, 5], [4, 37]] as const) {
       const scanner = new CsvRecordScanner();
       const ends: number[] = [];
+      const counted: number[] = [];
       let offset = 0;
+      let pending = 0;
       for (const chunk of resplit(bytes, 7, seed)) {
-        for (const end of scanner.ends(chunk)) ends.push(offset + end);
+        for (let start = 0; start < chunk.length; ) {
+          const { count, end } = scanner.next(chunk, start, limit - pending);
+          counted.push(count);
+          pending += count;
+          if (end === -1) break;
+          expect(pending).toBe(limit);
+          pending = 0;
+          ends.push(offset + end);
+          start = end;
+        }
         offset += chunk.length;
       }
-      expect(ends).toEqual(expected);
+      const total = counted.reduce((a, b) => a + b, 0);
+      expect(total).toBe(records.length);
+      expect(ends).toEqual(expected.filter((_, i) => (i + 1) % limit === 0));
       expect(scanner.inQuote).toBe(false);
     }
     const open = new CsvRecordScanner();
-    expect([...open.ends(Buffer.from('"open\n'))]).toEqual([]);
+    expect(open.next(Buffer.from('"open\n'), 0, 1)).toEqual({ count: 0, end: -1 });
     expect(open.inQuote).toBe(true);
   });
 });
