@@ -349,6 +349,10 @@ export function fingerprintQuery(contract: DatasetContract, organizationId?: num
     if (insertOnly && parts.cursorExpr) {
       freshRows = `count(*) FILTER (WHERE ${freshRowPredicate(contract, parts, insertOnly)})`;
     }
+  } else if (contract.source.incremental === 'rows') {
+    // Row-level deltas compare keys with the key index, never partition fingerprints: a full run
+    // needs only the counts (no hash of every row; PostgreSQL drops the unused lookup joins).
+    fp = 'count(*)::text';
   } else {
     const rowHash = `hashint4extended(0, hash_record_extended(ROW(${[...parts.keyExprs, ...parts.xminExprs].join(', ')}), 0))`;
     fp = `count(*)::text || ':' || bit_xor(${rowHash})::text`;
