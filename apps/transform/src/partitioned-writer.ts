@@ -116,24 +116,29 @@ export class PartitionedWriter {
   }
 
   /**
-   * Writes the rows of a DuckDB query (the writer's columns by name, all of one partition) as
-   * the partition's next file in one streaming COPY, never held in a table, and uploads it and
-   * hands it on like a flush's files. Returns the rows written; no rows, no file.
+   * Writes the rows of a DuckDB query (the writer's columns by name) to a local file in one
+   * streaming COPY, never held in a table; `addFile` then makes it a partition's next file.
+   * Undefined (and no file) when the query has no rows.
    */
-  async copyQuery(session: NativeSession, select: string, partition: PartitionPairs): Promise<number> {
+  async copyLocal(session: NativeSession, select: string): Promise<(ParquetWriteResult & { path: string }) | undefined> {
     const path = join(this.opts.tmpDir, `part-${this.tag}-copy.parquet`);
     const written = await session.copyToParquet(select, path, this.opts.specs, { rowGroupSize: this.opts.rowGroupSize, keyValueMetadata: this.opts.keyValueMetadata });
-    if (written.rowCount === 0) {
-      await rm(path, { force: true });
-      return 0;
-    }
+    if (written.rowCount > 0) return { ...written, path };
+    await rm(path, { force: true });
+    return undefined;
+  }
+
+  /**
+   * Uploads a file `copyLocal` wrote (rows of one partition) as the partition's next file, hands
+   * it on like a flush's files, and removes the local file.
+   */
+  async addFile(partition: PartitionPairs, written: ParquetWriteResult & { path: string }): Promise<void> {
     const key = partitionKey(partition.map(([, v]) => v));
     const index = this.fileCount.get(key) ?? 0;
     this.fileCount.set(key, index + 1);
     const flushed: DataFile[] = [];
-    await this.publish(partition, index, { ...written, path }, flushed);
+    await this.publish(partition, index, written, flushed);
     await this.hand(flushed);
-    return written.rowCount;
   }
 
   /** Uploads a local file as the partition's `index`-th file, adds it to `into`, removes it. */

@@ -73,6 +73,14 @@ export interface FilePlan {
    * is in staged order.
    */
   stream(from: number, to: number): { accepted: string; remaining: string };
+  /**
+   * The staged rows of `[from, to)` (as `remaining` gives them) whose key the local Parquet file
+   * `written` (the accepted rows of the range, streamed) does not hold: the rest, found by an
+   * anti-join on the key instead of checking every row again. Undefined when the contract's key
+   * is not one field copied unchanged from one staged column. A staged key held twice would make
+   * it miss rows: the caller compares counts.
+   */
+  remainingBesides(from: number, to: number, written: string): string | undefined;
   /** The queries over rows `[from, to)` (by position in the file). */
   slice(from: number, to: number): Promise<SlicePlan>;
   /** Drops the file's lookup tables. */
@@ -177,6 +185,11 @@ export class SqlPlan {
             remaining: `SELECT ${[...this.opts.stagingColumns.map((c) => `x.${ident(c.name)}`), 'x.file_row_number'].join(', ')} FROM (${inner}) x WHERE NOT ${accept} ORDER BY x.file_row_number`,
           };
         },
+        remainingBesides: (from, to, written) => {
+          const key = this.keyCopy();
+          if (!key) return undefined;
+          return `SELECT ${stagedCols.join(', ')} FROM ${source} s ANTI JOIN read_parquet(${lit(written)}) o ON o.${ident(key.field)} = s.${ident(key.staged)} WHERE ${rangeOf(from, to)} ORDER BY s.file_row_number`;
+        },
         slice: async (from, to) => {
           const range = rangeOf(from, to);
           const inner = innerOf(range);
@@ -196,6 +209,18 @@ export class SqlPlan {
       await drop();
       throw error;
     }
+  }
+
+  /** The output field that holds the contract's single key column's staged value unchanged, if any. */
+  private keyCopy(): { staged: string; field: string } | undefined {
+    const { key } = this.opts.contract.source;
+    if (key.length !== 1) return undefined;
+    const f = this.opts.contract.fields.find((x) => x.source === key[0] && !x.cast_by);
+    const staged = f && this.staged.get(f.source);
+    if (!f || !staged) return undefined;
+    const target = parseLakeType(f.type);
+    // Integers and text SQL passes on as they are (no trimming, no cast), so equal keys are equal values.
+    return staged.base === target.base && (INTEGER_BASES.has(target.base) || target.base === 'string') ? { staged: f.source, field: f.name } : undefined;
   }
 
   /** Drops the run-wide tables. */
