@@ -45,6 +45,10 @@ export function openCatalog(config: CatalogConfig): Catalog {
     options: `-c search_path=${schema}`,
     application_name: 'bijmantra-lake-catalog',
   });
+  // An idle connection the server ends (a restart, an administrator, a dropped test database)
+  // errors on the pool, which discards it and connects again on next use; without a listener the
+  // error would end the worker. A query that needs a connection reports any lasting failure.
+  pool.on('error', () => undefined);
   const db = new Kysely<CatalogDatabase>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
