@@ -40,6 +40,8 @@ const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 interface RunFigures {
   version: number;
   seconds: number;
+  /** The stages the catalog recorded: span and timed phases. */
+  stages: string;
   /** Staging + normalized + quarantine bytes this run wrote (files it reused are not counted). */
   bytesWritten: number;
   changedPartitions: number;
@@ -88,9 +90,19 @@ async function runOnce(catalog: Catalog, queues: LakeQueues, full: boolean): Pro
   const extracted = staged?.result as { sourceRows?: number; files?: Array<{ bytes: number }>; delta?: { superseded: { bytes: number; rows: number } } } | null;
   // Staged rows, and a row-level delta's superseded keys.
   const stagingBytes = (extracted?.files ?? []).reduce((n, f) => n + f.bytes, 0) + (extracted?.delta?.superseded.bytes ?? 0);
+  // Where the run's time went: each recorded stage's span and the phases it timed.
+  const spans = await catalog.db.selectFrom('run_stages').select(['stage', 'result', 'started_at', 'finished_at']).where('run_id', '=', runId).orderBy('started_at').execute();
+  const stages = spans
+    .map((st) => {
+      const secs = st.finished_at ? (new Date(st.finished_at).getTime() - new Date(st.started_at).getTime()) / 1000 : Number.NaN;
+      const phases = Object.entries((st.result as { phaseSeconds?: Record<string, number> } | null)?.phaseSeconds ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+      return `${st.stage} ${secs.toFixed(1)} s${phases.length ? ` (${phases.join(', ')})` : ''}`;
+    })
+    .join('; ');
   return {
     version,
     seconds,
+    stages,
     bytesWritten: Number(written?.bytes ?? 0) + stagingBytes,
     changedPartitions: snapshot.changedPartitions ?? 0,
     partitions: snapshot.partitions ?? 0,
@@ -146,7 +158,7 @@ async function scenario(name: Scenario['name'], source: SeededSource, s3: S3Serv
     const incremental = await runOnce(catalog, queues, false);
     log(
       `${name}: incremental v${incremental.version} in ${incremental.seconds.toFixed(1)} s, wrote ${mb(incremental.bytesWritten)}, ` +
-        `${int(incremental.stagedRows)} rows staged, ${int(incremental.supersededRows)} superseded`,
+        `${int(incremental.stagedRows)} rows staged, ${int(incremental.supersededRows)} superseded; ${incremental.stages}`,
     );
     const usage = await pool.stop();
     pool = undefined;

@@ -223,8 +223,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
         }
       };
       if (deltaBase) {
-        const scan = await clock.time('delta-scan', () =>
-          scanDelta({
+        const scan = await scanDelta({
             client,
             contract,
             base: deltaBase,
@@ -234,8 +233,9 @@ export function createExtractProcessor(deps: ExtractDeps) {
             tmpPrefix: join(deps.tmpDir, `extract-${job.runId}-a${ctx.attempt}`),
             backfill: run?.backfill,
             limits: deps.deltaLimits ?? DEFAULT_DELTA_LIMITS,
-          }),
-        );
+            sourceUrl: deps.sourceUrl,
+            clock,
+          });
         if ('fullBecause' in scan) {
           log.info({ reason: scan.fullBecause }, 'a full run instead of a delta');
         } else {

@@ -188,10 +188,13 @@ export function deltaBaseQuery(txids: string): { text: string; values: string[] 
  * deleted, or hidden by the lookup table's RLS) is unchanged only when `intact[i]` says no row of
  * that lookup table the base saw is gone since: a deleted lookup row leaves no `xmin` behind.
  */
-function unchangedPredicate(parts: QueryParts, base: DeltaBase, intact: boolean[] = []): string {
+function unchangedPredicate(parts: QueryParts, base: DeltaBase, intact: boolean[] = [], asSeen: boolean[] = []): string {
   const seen = seenExpr(base);
   const terms = [seen('t.xmin')];
   parts.joined.forEach((j, i) => {
+    // A lookup table whose every row the base saw as it is, none gone: nothing to test per row (and
+    // no join for PostgreSQL to make).
+    if (asSeen[i] && intact[i]) return;
     const missing = intact[i] ? 'true' : j.on.map((c) => `${c} IS NULL`).join(' OR ');
     terms.push(`(CASE WHEN ${j.xmin} IS NULL THEN ${missing} ELSE ${seen(j.xmin)} END)`);
   });
@@ -234,10 +237,10 @@ export function deltaQueries(
   contract: DatasetContract,
   organizationId: number | undefined,
   base: DeltaBase,
-  opts: { backfill?: Backfill | null; intact?: boolean[] } = {},
+  opts: { backfill?: Backfill | null; intact?: boolean[]; asSeen?: boolean[] } = {},
 ): { flags: string; byKeys: (keys: string) => string } {
   const parts = queryParts(contract, organizationId);
-  const rowsSeen = unchangedPredicate(parts, base, opts.intact);
+  const rowsSeen = unchangedPredicate(parts, base, opts.intact, opts.asSeen);
   // A backfill's partitions are staged again whatever their rows' versions say.
   const unchanged = opts.backfill ? `${rowsSeen} AND NOT ${backfillPredicate(contract, parts, opts.backfill)}` : rowsSeen;
   const where = (extra: string[]) => {
