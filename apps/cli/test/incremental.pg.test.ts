@@ -66,6 +66,9 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
   let reference: LakeHarness;
   let admin: pg.Client;
   let held: pg.Client;
+  let churn: pg.Client;
+  let churning: Promise<unknown> | undefined;
+  let stopChurn = false;
   beforeAll(async () => {
     lake = await LakeHarness.create({ rows: 20_000, orgs: 3 });
     reference = await LakeHarness.create({ rows: 0, orgs: 0, sourceDb: lake.sourceDb, store: 'local' });
@@ -78,8 +81,22 @@ describe('incremental versions equal a fresh full snapshot, run after run (Postg
     await admin.connect();
     held = new pg.Client({ connectionString: lake.sourceAdminUrl });
     await held.connect();
+    // Other writers keep taking transaction ids while runs scan, as on a live database: a
+    // comparison with the base snapshot must not depend on when a connection first counts ages.
+    churn = new pg.Client({ connectionString: lake.sourceAdminUrl });
+    await churn.connect();
+    const tick = () => {
+      churning = churn
+        .query('SELECT txid_current()')
+        .then(() => new Promise((r) => setTimeout(r, 20)))
+        .then(() => (stopChurn ? undefined : tick()), () => undefined);
+    };
+    tick();
   });
   afterAll(async () => {
+    stopChurn = true;
+    await churning;
+    await churn?.end();
     await held?.end();
     await admin?.end();
     await reference?.destroy();

@@ -108,6 +108,17 @@ export async function lookupRows(
   return contract.source.joins.map((_, i) => Number(row[`s${i}`]));
 }
 
+/**
+ * The base snapshot's ages as `client`'s transaction counts them: `age()` measures from the
+ * transaction's own xid or, read-only, the next xid when it first asks, fixed for the transaction.
+ */
+async function baseAges(client: ClientBase, txids: string): Promise<DeltaBase> {
+  const q = deltaBaseQuery(txids);
+  const ages = (await client.query<{ xmin_age: number; xmax_age: number; in_progress: string[] }>(q.text, q.values)).rows[0];
+  if (!ages) throw new Error('the source returned no snapshot ages');
+  return { xminAge: ages.xmin_age, xmaxAge: ages.xmax_age, inProgress: ages.in_progress };
+}
+
 /** A second read-only connection in the snapshot of `client`'s transaction (exported to it). */
 async function snapshotConnection(client: ClientBase, url: string): Promise<pg.Client> {
   const id = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]?.id ?? '';
@@ -132,10 +143,7 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
   if (base.layer >= maxLayers) return { fullBecause: `v${base.version} has ${base.layer} delta layers (at most ${maxLayers})` };
   const txids = base.snapshot.txids;
   if (typeof txids !== 'string') return { fullBecause: `v${base.version} recorded no snapshot` };
-  const q = deltaBaseQuery(txids);
-  const ages = (await client.query<{ xmin_age: number; xmax_age: number; in_progress: string[] }>(q.text, q.values)).rows[0];
-  if (!ages) throw new Error('the source returned no snapshot ages');
-  const deltaBase: DeltaBase = { xminAge: ages.xmin_age, xmaxAge: ages.xmax_age, inProgress: ages.in_progress };
+  const deltaBase = await baseAges(client, txids);
   // An age past 2^31 wraps: a snapshot that old cannot be compared with.
   if (deltaBase.xminAge < 0 || deltaBase.xmaxAge < 0 || deltaBase.xminAge > 1_500_000_000) {
     return { fullBecause: `v${base.version}'s snapshot is too many transactions old to compare with` };
@@ -149,10 +157,10 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
     const baseJoinRows = (base.snapshot.joinRows ?? {}) as Record<string, number[] | undefined>;
     const joinRows: Record<string, number[]> = {};
     /** One scope's keys and flags into a local CSV, on `on` (a connection in the run's snapshot). */
-    const scanScope = async (on: ClientBase, org: number | undefined) => {
+    const scanScope = async (on: ClientBase, ages: DeltaBase, org: number | undefined) => {
       await on.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
       const was = baseJoinRows[scopeName(org)];
-      const seen = await lookupRows(on, contract, org, joinRows, deltaBase);
+      const seen = await lookupRows(on, contract, org, joinRows, ages);
       const intact = (seen ?? []).map((s, i) => was?.[i] !== undefined && s === was[i]);
       // Every lookup row visible now is one the base saw as it is.
       const asSeen = (seen ?? []).map((s, i) => s === joinRows[scopeName(org)]?.[i]);
@@ -160,7 +168,7 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
       local.push(path);
       const fd = openSync(path, 'w');
       try {
-        for await (const chunk of copyOut(on, deltaQueries(contract, org, deltaBase, { backfill: opts.backfill, intact, asSeen }).flags, { format: 'csv' })) writeSync(fd, chunk);
+        for await (const chunk of copyOut(on, deltaQueries(contract, org, ages, { backfill: opts.backfill, intact, asSeen }).flags, { format: 'csv' })) writeSync(fd, chunk);
       } finally {
         closeSync(fd);
       }
@@ -172,12 +180,15 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
       // connection: 4.0 s).
       const helper = opts.scopes.length > 1 && opts.sourceUrl ? await snapshotConnection(client, opts.sourceUrl) : undefined;
       try {
+        // `age()` counts from a point each transaction fixes at its first use: the helper's ages of
+        // the base snapshot are its own (other transactions may have started in between).
+        const helperAges = helper ? await baseAges(helper, txids) : undefined;
         let next = 0;
-        const drain = async (on: ClientBase) => {
-          while (next < opts.scopes.length) await scanScope(on, opts.scopes[next++]);
+        const drain = async (on: ClientBase, ages: DeltaBase) => {
+          while (next < opts.scopes.length) await scanScope(on, ages, opts.scopes[next++]);
         };
         // Both finish (or fail) before the connections are used again or closed.
-        const settled = await Promise.allSettled([drain(client), ...(helper ? [drain(helper)] : [])]);
+        const settled = await Promise.allSettled([drain(client, deltaBase), ...(helper && helperAges ? [drain(helper, helperAges)] : [])]);
         for (const s of settled) if (s.status === 'rejected') throw s.reason;
       } finally {
         await helper?.end();
