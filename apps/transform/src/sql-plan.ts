@@ -77,8 +77,8 @@ export interface FilePlan {
    * The staged rows of `[from, to)` (as `remaining` gives them) whose key the local Parquet file
    * `written` (the accepted rows of the range, streamed) does not hold: the rest, found by an
    * anti-join on the key instead of checking every row again. Undefined when the contract's key
-   * is not one field copied unchanged from one staged column. A staged key held twice would make
-   * it miss rows: the caller compares counts.
+   * is not one required field copied unchanged from one staged column. A rejected row sharing an
+   * accepted row's key would be missed: the caller compares counts (exact, as no accepted key is null).
    */
   remainingBesides(from: number, to: number, written: string): string | undefined;
   /** The queries over rows `[from, to)` (by position in the file). */
@@ -211,11 +211,13 @@ export class SqlPlan {
     }
   }
 
-  /** The output field that holds the contract's single key column's staged value unchanged, if any. */
+  /** The required output field that holds the contract's single key column's staged value unchanged, if any. */
   private keyCopy(): { staged: string; field: string } | undefined {
     const { key } = this.opts.contract.source;
     if (key.length !== 1) return undefined;
-    const f = this.opts.contract.fields.find((x) => x.source === key[0] && !x.cast_by);
+    // A required field: no accepted row has a null key (which no anti-join matches), so when the
+    // counts add up, no rejected row shares an accepted row's key and the rest is exact.
+    const f = this.opts.contract.fields.find((x) => x.source === key[0] && !x.cast_by && !x.nullable);
     const staged = f && this.staged.get(f.source);
     if (!f || !staged) return undefined;
     const target = parseLakeType(f.type);
