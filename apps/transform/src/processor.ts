@@ -206,6 +206,9 @@ export function createTransformProcessor(deps: TransformDeps) {
             await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
           }
         };
+        /** Writes the rows of `sql` (rows left to RowValidator) to the local `rest` file; returns how many. */
+        const copyRest = async (sql: string) =>
+          Number(Object.values((await (session as NativeSession).rows(`COPY (${sql}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`))[0] ?? {})[0] ?? -1);
         /** Rows `[from, to)` of a staging file checked in one work table (memory follows the slice). */
         const sqlSlice = async (file: FilePlan, from: number, to: number) => {
           const db = session as NativeSession;
@@ -220,7 +223,7 @@ export function createTransformProcessor(deps: TransformDeps) {
               const [counted] = await db.rows(`SELECT count(*) AS n FROM (${queries.accepted})`);
               rows += Number(counted?.n ?? 0);
             }
-            await clock.time('rest-copy', () => db.run(`COPY (${queries.remaining}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`));
+            await clock.time('rest-copy', () => copyRest(queries.remaining));
           } finally {
             await queries.drop();
           }
@@ -240,7 +243,6 @@ export function createTransformProcessor(deps: TransformDeps) {
               if (partition) {
                 const to = Math.min(file.rows, from + STREAM_ROWS);
                 const queries = file.stream(from, to);
-                const copyRest = async (sql: string) => Number(Object.values((await session.rows(`COPY (${sql}) TO ${duckdbLiteral(rest)} (FORMAT parquet, COMPRESSION uncompressed)`))[0] ?? {})[0] ?? -1);
                 const copied = await clock.time('sql-write', () => data.copyLocal(session, queries.accepted));
                 const accepted = copied?.rowCount ?? 0;
                 let restRows = -1;

@@ -57,7 +57,6 @@ export interface SlicePlan {
   drop(): Promise<void>;
 }
 
-
 export interface FilePlan {
   /** Rows in the staging file. */
   rows: number;
@@ -408,7 +407,7 @@ export class SqlPlan {
     this.inner.push(`regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}]) AS ${g}`);
     return groups.map((p) => {
       const name = `"__${p}${i}"`;
-      (this.derived[0] as string[]).push(`${ints[p] ?? `CAST(nullif(${g}.${p}, '') AS INTEGER)`} AS ${name}`);
+      this.derived[0].push(`${ints[p] ?? `CAST(nullif(${g}.${p}, '') AS INTEGER)`} AS ${name}`);
       return name;
     });
   }
@@ -416,7 +415,7 @@ export class SqlPlan {
   /** A field's validity over its parts, computed once per row (in the layer after the parts). */
   private once(i: number, condition: string): string {
     const name = `"__ok${i}"`;
-    (this.derived[1] as string[]).push(`coalesce(${condition}, FALSE) AS ${name}`);
+    this.derived[1].push(`coalesce(${condition}, FALSE) AS ${name}`);
     return name;
   }
 
