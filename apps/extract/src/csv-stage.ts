@@ -61,7 +61,8 @@ export interface CsvStageOptions {
 
 /**
  * Runs `sql` as CSV COPY on `client` (inside the caller's transaction) and yields each staging
- * file as it is written: its local path and row count. The caller uploads and removes it.
+ * file as it is written: its local path and row count. The caller uploads and removes it. The
+ * files' rows add up to the rows PostgreSQL reports it sent (`COPY n`), or staging fails.
  */
 export async function* stageThroughCsv(
   client: ClientBase,
@@ -117,11 +118,14 @@ export async function* stageThroughCsv(
   try {
     // copyOut reads and discards the rest when this stops early, so the connection and its
     // transaction stay usable for the binary path.
-    for await (const chunk of copyOut(client, sql, { format: 'csv' })) {
+    let sent = -1;
+    let scanned = 0;
+    for await (const chunk of copyOut(client, sql, { format: 'csv', onRowCount: (n) => (sent = n) })) {
       for (let start = 0; start < chunk.length; ) {
         if (out === undefined) open();
         const { count, end } = scanner.next(chunk, start, opts.fileRows - records);
         records += count;
+        scanned += count;
         if (end === -1) {
           write(chunk.subarray(start));
           break;
@@ -134,6 +138,8 @@ export async function* stageThroughCsv(
       }
     }
     if (scanner.inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
+    // Each part's rows are DuckDB's count of its records; the records are PostgreSQL's rows.
+    if (scanned !== sent) throw new CsvUnreadable(`PostgreSQL sent ${sent} rows but the CSV stream held ${scanned} records`);
     if (out !== undefined) {
       const done = await handOver();
       if (done) yield done;

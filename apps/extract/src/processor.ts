@@ -125,11 +125,17 @@ export function createExtractProcessor(deps: ExtractDeps) {
         ? (await client.query<{ id: number }>('SELECT id FROM organizations ORDER BY id')).rows.map((r) => r.id)
         : [];
       const scopes: Array<number | undefined> = contract.source.org_scope ? orgs : [undefined];
+      // Partitions that are organizations (or one partition, the whole table): each query stages one.
+      const partitionBy = contract.source.partition_by;
+      const orgField = partitionBy.length === 1 ? contract.fields.find((f) => f.name === partitionBy[0]) : undefined;
+      const byOrganization =
+        partitionBy.length === 0 ? !contract.source.org_scope : orgField !== undefined && !orgField.derive && orgField.source === contract.source.org_scope;
       /**
-       * Stages one query's rows (one organization's), which must number `expected`; `tag` keeps
-       * the files of several queries for one organization apart (`-c1`, …).
+       * Stages one query's rows (one organization's), which must number what PostgreSQL says it
+       * sent and, when given, `expected`; `tag` keeps the files of several queries for one
+       * organization apart (`-c1`, …). Returns how many rows it staged.
        */
-      const stageRows = async (org: number | undefined, sql: string, expected: number, why: string, note: Record<string, unknown>, tag = '') => {
+      const stageRows = async (org: number | undefined, sql: string, expected: number | undefined, why: string, note: Record<string, unknown>, tag = '') => {
         const descriptors = await describeQuery(client, sql);
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
@@ -196,8 +202,9 @@ export function createExtractProcessor(deps: ExtractDeps) {
               await rm(tmp, { force: true });
             }
           };
+          let sent = -1;
           try {
-            for await (const batch of decoder.decode(copyOutBinary(client, sql))) {
+            for await (const batch of decoder.decode(copyOutBinary(client, sql, { onRowCount: (n) => (sent = n) }))) {
               if (!open) {
                 const tmp = tmpOf(part, 'parquet');
                 part++;
@@ -209,6 +216,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
               if (open.rows >= fileRows) await stage();
             }
             await stage();
+            if (orgRows !== sent) throw new Error(`staged ${orgRows} rows for organization ${org ?? 'all'} but PostgreSQL sent ${sent}`);
           } finally {
             if (open) {
               await open.writer.abort();
@@ -218,9 +226,10 @@ export function createExtractProcessor(deps: ExtractDeps) {
         }
         clock.add('stage', performance.now() - stagingFrom.at - (clock.total('upload') - stagingFrom.uploads));
         // The rows and what the snapshot said of them come from one snapshot: they must agree exactly.
-        if (orgRows !== expected) {
+        if (expected !== undefined && orgRows !== expected) {
           throw new Error(`extracted ${orgRows} rows for organization ${org ?? 'all'} but ${why}`);
         }
+        return orgRows;
       };
       if (deltaBase) {
         const scan = await scanDelta({
@@ -288,6 +297,19 @@ export function createExtractProcessor(deps: ExtractDeps) {
         await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
         // What the next row-level delta compares its lookup tables with.
         if (rowDeltas) await lookupRows(client, contract, org, (snapshot.joinRows ??= {}));
+        if (rowDeltas && byOrganization) {
+          // Row-level deltas compare keys, never partition fingerprints, and each organization is
+          // one partition: its fingerprint is its row count, the count PostgreSQL reports for the
+          // staging COPY — no counting query first.
+          const staged = await stageRows(org, sourceQuery(contract, org), undefined, '', { partitions: 1, of: 1 });
+          if (staged > 0) {
+            const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.partition_by[0] as string, String(org)]];
+            const key = org === undefined ? '[]' : JSON.stringify([String(org)]);
+            partitions.push({ key, rows: staged, fingerprint: String(staged), partition });
+            changed.push(key);
+          }
+          continue;
+        }
         const prints = await clock.time('fingerprint', () => client.query<{ key: string; rows: string; fingerprint: string; fresh_rows: string }>(fingerprintQuery(contract, org, insertOnly)));
         const here: PartitionFingerprint[] = prints.rows.map((r) => {
           const values = JSON.parse(r.key) as Array<string | null>;

@@ -136,8 +136,12 @@ export function sourceQuery(
   } else if (partitionKeys) {
     where.push(inKeys(partitionKeys));
   }
-  const order = [...parts.partitionExprs, ...parts.keyExprs];
-  return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')}`;
+  // Ordered by partition only: within one, rows come as PostgreSQL reads them (for an
+  // organization's partition, the organization's rows in table order, streamed as they are
+  // read). Ordering by key as well made PostgreSQL sort each organization's rows (on disk, past
+  // work_mem) before sending the first: nothing downstream needs key order.
+  const order = parts.partitionExprs.length ? ` ORDER BY ${parts.partitionExprs.join(', ')}` : '';
+  return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   BinaryCopyDecoder,
   type ColumnDescriptor,
   CopyFormatError,
+  copyOut,
   copyOutBinary,
   copyOutColumnBatches,
   describeQuery,
@@ -278,6 +279,28 @@ describe('COPY over a client in a transaction', () => {
     await expect(collect(copyOutBinary(client, 'SELECT 1/0 AS boom'))).rejects.toThrow(/division by zero/);
     const ok = await client.query('SELECT 1 AS one');
     expect(ok.rows).toEqual([{ one: 1 }]);
+  });
+});
+
+describe('PostgreSQL\'s row count', () => {
+  it('is reported once the COPY completed, in both formats, and not for a stopped stream', async () => {
+    for (const format of ['csv', 'binary'] as const) {
+      const counts: number[] = [];
+      let bytes = 0;
+      for await (const chunk of copyOut(client, 'SELECT g, repeat(\'x\', g % 50) AS pad FROM generate_series(1, 123457) g', { format, onRowCount: (n) => counts.push(n) })) {
+        bytes += chunk.length;
+      }
+      expect(bytes).toBeGreaterThan(123_457);
+      expect(counts).toEqual([123_457]);
+
+      const stopped: number[] = [];
+      for await (const _ of copyOut(client, 'SELECT g FROM generate_series(1, 500000) g', { format, onRowCount: (n) => stopped.push(n) })) break;
+      expect(stopped).toEqual([]);
+      const empty: number[] = [];
+      for await (const _ of copyOut(client, 'SELECT 1 WHERE false', { format, onRowCount: (n) => empty.push(n) })) {
+      }
+      expect(empty).toEqual([0]);
+    }
   });
 });
 

@@ -14,6 +14,8 @@ export interface CopyOutOptions {
    * @defaultValue 'binary'
    */
   format?: 'binary' | 'csv';
+  /** Called once the COPY completed, with the row count PostgreSQL reports for it (`COPY n`). */
+  onRowCount?: (rows: number) => void;
 }
 
 /**
@@ -33,7 +35,17 @@ export async function* copyOut(
   // The newline keeps a trailing `-- comment` in sql from swallowing the closing parenthesis.
   const text = `COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT ${options.format === 'csv' ? 'csv' : 'binary'})`;
   const streamOptions: ReadableOptions = { highWaterMark: options.highWaterMark ?? 262_144 };
-  const stream: Readable = client.query(copyStreams.to(text, streamOptions));
+  const stream = client.query(copyStreams.to(text, streamOptions));
+  // PostgreSQL's `COPY n` arrives after the data ends; the query is complete (its count
+  // recorded) when the client hands it ReadyForQuery, the Submittable's last call.
+  const completed = new Promise<void>((resolve) => {
+    const query = stream as unknown as { handleReadyForQuery(...args: unknown[]): void };
+    const ready = query.handleReadyForQuery.bind(query);
+    query.handleReadyForQuery = (...args) => {
+      ready(...args);
+      resolve();
+    };
+  });
   let finished = false;
   let failed = false;
   stream.once('error', () => {
@@ -45,6 +57,10 @@ export async function* copyOut(
       yield chunk as Buffer;
     }
     finished = true;
+    if (options.onRowCount) {
+      await completed;
+      options.onRowCount(stream.rowCount);
+    }
   } finally {
     if (!finished && !failed) await discardRest(stream);
   }
