@@ -85,8 +85,10 @@ export function createTransformProcessor(deps: TransformDeps) {
     const { domain, name } = parseDatasetId(job.dataset);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
     // File datasets are written in small row groups: memory follows the row-group size, and an
-    // upload of any size must fit a worker's budget (README, Performance).
-    const rowGroupSize = deps.rowGroupSize ?? (isFileSource(registered) ? 8192 : 65_536);
+    // upload of any size must fit a worker's budget (README, Performance). DuckDB holds a row
+    // group until it is written: 65,536 observation rows outgrew its 64 MB and spilled ~23 MB per
+    // file to its temp directory (1M rows: transform 10.0 → 8.0 s, 400 MB of writes gone).
+    const rowGroupSize = deps.rowGroupSize ?? (isFileSource(registered) ? 8192 : 16_384);
     const meta = {
       'lake.dataset': job.dataset,
       'lake.version': String(job.version),
