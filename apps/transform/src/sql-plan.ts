@@ -175,8 +175,14 @@ export class SqlPlan {
       const partitionFields = this.opts.contract.source.partition_by.map((name) => out.findIndex((c) => c.name === name));
       return {
         rows: Number(count?.n ?? 0),
-        partitions: (from, to) =>
-          `SELECT DISTINCT ${partitionFields.map((i, k) => `CAST(${this.values[i] as string} AS VARCHAR) AS p${k}`).join(', ') || '1'} FROM (${innerOf(rangeOf(from, to))}) x`,
+        partitions: (from, to) => {
+          // Fields that copy a staged column unchanged are read from that column alone.
+          const copied = partitionFields.map((i) => this.stagedCopy(out[i]?.name ?? ''));
+          if (copied.length > 0 && copied.every((c) => c !== undefined)) {
+            return `SELECT DISTINCT ${copied.map((c, k) => `CAST(s.${ident(c)} AS VARCHAR) AS p${k}`).join(', ')} FROM ${source} s WHERE ${rangeOf(from, to)}`;
+          }
+          return `SELECT DISTINCT ${partitionFields.map((i, k) => `CAST(${this.values[i] as string} AS VARCHAR) AS p${k}`).join(', ') || '1'} FROM (${innerOf(rangeOf(from, to))}) x`;
+        },
         stream: (from, to) => {
           const inner = innerOf(rangeOf(from, to));
           return {
@@ -217,11 +223,18 @@ export class SqlPlan {
     // A required field: no accepted row has a null key (which no anti-join matches), so when the
     // counts add up, no rejected row shares an accepted row's key and the rest is exact.
     const f = this.opts.contract.fields.find((x) => x.source === key[0] && !x.cast_by && !x.nullable);
-    const staged = f && this.staged.get(f.source);
-    if (!f || !staged) return undefined;
+    return f && this.stagedCopy(f.name) ? { staged: f.source, field: f.name } : undefined;
+  }
+
+  /** The staged column an output field's value is, unchanged (integers and text of the same type), if it is one. */
+  private stagedCopy(name: string): string | undefined {
+    const f = this.opts.contract.fields.find((x) => x.name === name);
+    if (!f || f.cast_by || f.derive) return undefined;
+    const staged = this.staged.get(f.source);
+    if (!staged) return undefined;
     const target = parseLakeType(f.type);
-    // Integers and text SQL passes on as they are (no trimming, no cast), so equal keys are equal values.
-    return staged.base === target.base && (INTEGER_BASES.has(target.base) || target.base === 'string') ? { staged: f.source, field: f.name } : undefined;
+    // Integers and text SQL passes on as they are (no trimming, no cast), so equal values are equal staged values.
+    return staged.base === target.base && (INTEGER_BASES.has(target.base) || target.base === 'string') ? f.source : undefined;
   }
 
   /** Drops the run-wide tables. */
