@@ -173,12 +173,13 @@ export class SqlPlan {
           `SELECT s.*${[...this.inner, ...joinCols].map((c) => `, ${c}`).join('')} FROM ${source} s ${joinSql.join(' ')} WHERE ${range}`,
         );
       const partitionFields = this.opts.contract.source.partition_by.map((name) => out.findIndex((c) => c.name === name));
+      // Partition fields that copy a staged column unchanged are read from that column alone.
+      const copied = partitionFields.map((i) => this.stagedCopy(out[i]?.name ?? ''));
+      const fromStaged = copied.length > 0 && copied.every((c) => c !== undefined);
       return {
         rows: Number(count?.n ?? 0),
         partitions: (from, to) => {
-          // Fields that copy a staged column unchanged are read from that column alone.
-          const copied = partitionFields.map((i) => this.stagedCopy(out[i]?.name ?? ''));
-          if (copied.length > 0 && copied.every((c) => c !== undefined)) {
+          if (fromStaged) {
             return `SELECT DISTINCT ${copied.map((c, k) => `CAST(s.${ident(c)} AS VARCHAR) AS p${k}`).join(', ')} FROM ${source} s WHERE ${rangeOf(from, to)}`;
           }
           return `SELECT DISTINCT ${partitionFields.map((i, k) => `CAST(${this.values[i] as string} AS VARCHAR) AS p${k}`).join(', ') || '1'} FROM (${innerOf(rangeOf(from, to))}) x`;

@@ -185,14 +185,19 @@ async function parquetFiles(root: string): Promise<string[]> {
   return entries.filter((e) => e.endsWith('.parquet')).map((e) => join(root, e));
 }
 
+/** RowValidator alone over a staged file, written under `out`: the oracle the SQL path is compared with. */
+async function validatedInJs(file: string, out: string) {
+  const writer = writerInto(out);
+  const rejected = await writeValid(writer, new RowValidator(CONTRACT, STAGING), file, false);
+  return { files: await writer.finish(), rejected };
+}
+
 describe('SqlPlan', () => {
   it('loads and rejects exactly the rows RowValidator does, with the same typed values, partition by partition', async () => {
     const validator = new RowValidator(CONTRACT, STAGING);
     // JavaScript only.
     const jsOut = join(dir, 'js');
-    const jsWriter = writerInto(jsOut);
-    const jsRejected = await writeValid(jsWriter, validator, stagingFile, false);
-    const jsFiles = await jsWriter.finish();
+    const { files: jsFiles, rejected: jsRejected } = await validatedInJs(stagingFile, jsOut);
 
     // SQL first, RowValidator for the rest.
     const sqlOut = join(dir, 'sql');
@@ -242,9 +247,7 @@ describe('SqlPlan', () => {
     await session.run(`COPY (SELECT * FROM read_parquet('${stagingFile}') WHERE org = 1) TO '${orgFile}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
     const validator = new RowValidator(CONTRACT, STAGING);
     const jsOut = join(dir, 'stream-js');
-    const jsWriter = writerInto(jsOut);
-    const jsRejected = await writeValid(jsWriter, validator, orgFile, false);
-    const jsFiles = await jsWriter.finish();
+    const { files: jsFiles, rejected: jsRejected } = await validatedInJs(orgFile, jsOut);
 
     const sqlOut = join(dir, 'stream-sql');
     const sqlWriter = writerInto(sqlOut);

@@ -38,14 +38,7 @@ export async function* copyOut(
   const stream = client.query(copyStreams.to(text, streamOptions));
   // PostgreSQL's `COPY n` arrives after the data ends; the query is complete (its count
   // recorded) when the client hands it ReadyForQuery, the Submittable's last call.
-  const completed = new Promise<void>((resolve) => {
-    const query = stream as unknown as { handleReadyForQuery(...args: unknown[]): void };
-    const ready = query.handleReadyForQuery.bind(query);
-    query.handleReadyForQuery = (...args) => {
-      ready(...args);
-      resolve();
-    };
-  });
+  const completed = options.onRowCount && readyForQuery(stream);
   let finished = false;
   let failed = false;
   stream.once('error', () => {
@@ -57,13 +50,25 @@ export async function* copyOut(
       yield chunk as Buffer;
     }
     finished = true;
-    if (options.onRowCount) {
+    if (completed) {
       await completed;
-      options.onRowCount(stream.rowCount);
+      options.onRowCount?.(stream.rowCount);
     }
   } finally {
     if (!finished && !failed) await discardRest(stream);
   }
+}
+
+/** Resolves when the client hands `query` ReadyForQuery (set up before the query's data ends). */
+function readyForQuery(query: object): Promise<void> {
+  const submitted = query as { handleReadyForQuery(...args: unknown[]): void };
+  const ready = submitted.handleReadyForQuery.bind(submitted);
+  return new Promise((resolve) => {
+    submitted.handleReadyForQuery = (...args) => {
+      ready(...args);
+      resolve();
+    };
+  });
 }
 
 function discardRest(stream: Readable): Promise<void> {
