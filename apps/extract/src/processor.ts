@@ -11,10 +11,10 @@ import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
 import { backfillMatcher } from './backfill.js';
-import { CsvUnreadable, csvStageable, stageThroughCsv } from './csv-stage.js';
+import { type CsvStageOptions, CsvUnreadable, csvStageable, stageThroughCsv } from './csv-stage.js';
 import { extractFiles } from './file-source/file-extract.js';
 import { DEFAULT_DELTA_LIMITS, type DeltaLimits, lookupRows, scanDelta } from './delta-extract.js';
-import { type InsertOnlyBase, deltaQueries, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, stagingType } from './source-query.js';
+import { type InsertOnlyBase, deltaQueries, fingerprintQuery, insertOnlyJoinedPart, insertOnlyWatermark, sourceQuery, sourceQueryWithLookups, stagingType } from './source-query.js';
 
 /** Rows per staging row group of a file source. */
 const FILE_ROW_GROUP_ROWS = 8192;
@@ -133,9 +133,18 @@ export function createExtractProcessor(deps: ExtractDeps) {
       /**
        * Stages one query's rows (one organization's), which must number what PostgreSQL says it
        * sent and, when given, `expected`; `tag` keeps the files of several queries for one
-       * organization apart (`-c1`, …). Returns how many rows it staged.
+       * organization apart (`-c1`, …); `lookups`, the same query with its joins left to DuckDB
+       * (CSV staging only). Returns how many rows it staged.
        */
-      const stageRows = async (org: number | undefined, sql: string, expected: number | undefined, why: string, note: Record<string, unknown>, tag = '') => {
+      const stageRows = async (
+        org: number | undefined,
+        sql: string,
+        expected: number | undefined,
+        why: string,
+        note: Record<string, unknown>,
+        tag = '',
+        lookups?: CsvStageOptions['lookups'],
+      ) => {
         const descriptors = await describeQuery(client, sql);
         const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
         const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.org_scope as string, String(org)]];
@@ -173,7 +182,15 @@ export function createExtractProcessor(deps: ExtractDeps) {
         if (deps.csv !== false && csvStageable(descriptors)) {
           try {
             let part = 0;
-            const csvOptions = { fileRows, rowGroupSize, keyValueMetadata, csvPath: (i: number) => tmpOf(i, 'csv'), parquetPath: (i: number) => tmpOf(i, 'parquet') };
+            const csvOptions: CsvStageOptions = {
+              fileRows,
+              rowGroupSize,
+              keyValueMetadata,
+              csvPath: (i) => tmpOf(i, 'csv'),
+              parquetPath: (i) => tmpOf(i, 'parquet'),
+              lookups,
+              onLookupsDeclined: (reason) => log.info({ organization: org, reason }, 'joining in PostgreSQL'),
+            };
             for await (const written of stageThroughCsv(client, sql, descriptors, specs, csvOptions)) await publish(part++, written.path, written.rows);
             staged = true;
           } catch (err) {
@@ -301,7 +318,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
           // Row-level deltas compare keys, never partition fingerprints, and each organization is
           // one partition: its fingerprint is its row count, the count PostgreSQL reports for the
           // staging COPY — no counting query first.
-          const staged = await stageRows(org, sourceQuery(contract, org), undefined, '', { partitions: 1, of: 1 });
+          const staged = await stageRows(org, sourceQuery(contract, org), undefined, '', { partitions: 1, of: 1 }, '', sourceQueryWithLookups(contract, org));
           if (staged > 0) {
             const partition: Array<[string, string | null]> = org === undefined ? [] : [[contract.source.partition_by[0] as string, String(org)]];
             const key = org === undefined ? '[]' : JSON.stringify([String(org)]);
@@ -337,11 +354,11 @@ export function createExtractProcessor(deps: ExtractDeps) {
         appended.push(...appends);
         const rewrite = todo.filter((p) => !appends.has(p.key));
         const expected = rewrite.reduce((n, p) => n + p.rows, 0) + [...appends].reduce((n, k) => n + (freshRows.get(k) ?? 0), 0);
-        const sql =
+        const rows: Parameters<typeof sourceQuery> =
           appends.size > 0 && insertOnly
-            ? sourceQuery(contract, org, rewrite.map((p) => p.key), { keys: [...appends], base: insertOnly })
-            : sourceQuery(contract, org, todo.length === here.length ? undefined : todo.map((p) => p.key));
-        await stageRows(org, sql, expected, `its changed partitions hold ${expected}`, { partitions: todo.length, of: here.length });
+            ? [contract, org, rewrite.map((p) => p.key), { keys: [...appends], base: insertOnly }]
+            : [contract, org, todo.length === here.length ? undefined : todo.map((p) => p.key)];
+        await stageRows(org, sourceQuery(...rows), expected, `its changed partitions hold ${expected}`, { partitions: todo.length, of: here.length }, '', sourceQueryWithLookups(...rows));
       }
       await client.query('COMMIT');
       log.info({ rows: sourceRows, files: files.length, partitions: partitions.length, changed: changed.length, seconds: clock.seconds() }, 'extracted');

@@ -1,4 +1,4 @@
-import { type Backfill, type DatasetContract, type DeriveContract, type FieldContract, type LakeType, PermanentError, datasetId, sourceColumns } from '@lake/contracts';
+import { type Backfill, type DatasetContract, type DeriveContract, type FieldContract, type JoinContract, type LakeType, PermanentError, datasetId, sourceColumns } from '@lake/contracts';
 import type { PgType } from './pg-copy/index.js';
 
 const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/;
@@ -22,6 +22,23 @@ interface QueryParts {
   where: string[];
   /** SQL expression of the contract's cursor column, when it has one. */
   cursorExpr?: string;
+  /** The same rows with the joins left to the reader, when every join is a lookup (`LookupJoin`). */
+  lookup?: { from: string; select: string[]; joins: LookupJoin[] };
+}
+
+/**
+ * A join the extract can do itself instead of PostgreSQL: a LEFT JOIN from the main table whose
+ * columns are only copied into the staged rows (no filter, partition or derived value reads
+ * them). Its table is read once, in the same snapshot and under the same row-level security, and
+ * matched to the main table's rows by the reader, instead of being matched and printed per row.
+ */
+export interface LookupJoin {
+  /** The joined table's key columns (`k0`, …) and joined columns (`c0`, …). */
+  sql: string;
+  /** Pairs of equal columns: the main query's output column and the lookup's key column. */
+  on: Array<{ main: string; lookup: string }>;
+  /** Each joined column: its name in the staged rows and in the lookup. */
+  columns: Array<{ as: string; lookup: string }>;
 }
 
 /** What an insert-only extract compares against: the last version's snapshot and largest cursor. */
@@ -68,11 +85,17 @@ function queryParts(contract: DatasetContract, organizationId?: number): QueryPa
     xminExprs.push(`${alias}.xmin`);
     joined.push({ xmin: `${alias}.xmin`, on: Object.keys(j.on).map((mine) => `${base}.${quoteIdent(mine)}`) });
   });
-  const expr = (col: string) => joinedAs.get(col) ?? `t.${quoteIdent(col)}`;
-  for (const c of sourceColumns(contract).filter((c) => !joinedAs.has(c))) select.push(`t.${quoteIdent(c)}`);
-  for (const [as, e] of joinedAs) select.push(`${e} AS ${quoteIdent(as)}`);
+  /** Joined columns something other than the plain select reads (a filter, partition, derived value). */
+  let readsJoins = false;
+  const expr = (col: string) => {
+    const joinedCol = joinedAs.get(col);
+    if (joinedCol) readsJoins = true;
+    return joinedCol ?? `t.${quoteIdent(col)}`;
+  };
+  const own = sourceColumns(contract).filter((c) => !joinedAs.has(c)).map((c) => `t.${quoteIdent(c)}`);
   const fieldExpr = (f: FieldContract) => (f.derive ? deriveExpr(f.derive, expr) : expr(f.source));
-  for (const f of contract.fields) if (f.derive) select.push(`${fieldExpr(f)} AS ${quoteIdent(f.name)}`);
+  const derived = contract.fields.filter((f) => f.derive).map((f) => `${fieldExpr(f)} AS ${quoteIdent(f.name)}`);
+  select.push(...own, ...[...joinedAs].map(([as, e]) => `${e} AS ${quoteIdent(as)}`), ...derived);
   const partitionExprs = src.partition_by.map((name) => {
     const field = contract.fields.find((f) => f.name === name);
     if (!field) throw new PermanentError(`partition field "${name}" is not in the contract`);
@@ -90,6 +113,7 @@ function queryParts(contract: DatasetContract, organizationId?: number): QueryPa
     if (organizationId === undefined) throw new PermanentError(`${datasetId(contract)} is read through ${src.read_through}(org): an organization is required`);
     from = `(SELECT (f.r).*, f.row_xmin AS xmin FROM ${quoteIdent(src.read_through)}(${organizationId}) f) t`;
   }
+  const cursorExpr = src.cursor ? expr(src.cursor) : undefined;
   return {
     from: `${from} ${joins.join(' ')}`.trim(),
     select,
@@ -98,8 +122,34 @@ function queryParts(contract: DatasetContract, organizationId?: number): QueryPa
     xminExprs,
     joined,
     where,
-    cursorExpr: src.cursor ? expr(src.cursor) : undefined,
+    cursorExpr,
+    lookup: src.joins.length > 0 && !readsJoins && src.joins.every((j) => j.from === undefined) ? lookupParts(src.joins, from, own, derived) : undefined,
   };
+}
+
+/**
+ * The main table's query without its joins (its own columns, a key column they lack under a name
+ * of its own, derived values, which read no join here), and each join as a lookup.
+ */
+function lookupParts(joins: JoinContract[], from: string, own: string[], derived: string[]): NonNullable<QueryParts['lookup']> {
+  const keys: string[] = [];
+  const lookups = joins.map((j, i): LookupJoin => {
+    const on = Object.entries(j.on).map(([mine, theirs], k) => {
+      const column = `t.${quoteIdent(mine)}`;
+      if (own.includes(column)) return { main: mine, lookup: `k${k}`, theirs };
+      const hidden = `__lookup_j${i}_k${k}`;
+      keys.push(`${column} AS ${quoteIdent(hidden)}`);
+      return { main: hidden, lookup: `k${k}`, theirs };
+    });
+    const columns = Object.entries(j.columns).map(([as, col], c) => ({ as, lookup: `c${c}`, col }));
+    const list = [...on.map((o) => `j.${quoteIdent(o.theirs)} AS ${o.lookup}`), ...columns.map((c) => `j.${quoteIdent(c.col)} AS ${c.lookup}`)];
+    return {
+      sql: `SELECT ${list.join(', ')} FROM ${quoteIdent(j.table)} j`,
+      on: on.map(({ main, lookup }) => ({ main, lookup })),
+      columns: columns.map(({ as, lookup }) => ({ as, lookup })),
+    };
+  });
+  return { from, select: [...own, ...keys, ...derived], joins: lookups };
 }
 
 /** The partition identity the source computes: `["1", "35"]` (values as text, null as null). */
@@ -127,6 +177,33 @@ export function sourceQuery(
   append?: { keys: string[]; base: InsertOnlyBase },
 ): string {
   const parts = queryParts(contract, organizationId);
+  return selectRows(contract, parts, parts.from, parts.select, partitionKeys, append);
+}
+
+/**
+ * `sourceQuery` with its joins left to the reader, when every join is a lookup (`LookupJoin`):
+ * the same rows without the joined columns (and with any key column the select lacked), and
+ * the lookups that give the joined columns back.
+ */
+export function sourceQueryWithLookups(
+  contract: DatasetContract,
+  organizationId?: number,
+  partitionKeys?: string[],
+  append?: { keys: string[]; base: InsertOnlyBase },
+): { sql: string; joins: LookupJoin[] } | undefined {
+  const parts = queryParts(contract, organizationId);
+  if (!parts.lookup) return undefined;
+  return { sql: selectRows(contract, parts, parts.lookup.from, parts.lookup.select, partitionKeys, append), joins: parts.lookup.joins };
+}
+
+function selectRows(
+  contract: DatasetContract,
+  parts: QueryParts,
+  from: string,
+  select: string[],
+  partitionKeys?: string[],
+  append?: { keys: string[]; base: InsertOnlyBase },
+): string {
   const where = [...parts.where];
   const inKeys = (keys: string[]) => `${partitionKeyExpr(parts)} IN (${keys.length ? keys.map(sqlString).join(', ') : 'NULL'})`;
   if (append && append.keys.length > 0) {
@@ -141,7 +218,7 @@ export function sourceQuery(
   // read). Ordering by key as well made PostgreSQL sort each organization's rows (on disk, past
   // work_mem) before sending the first: nothing downstream needs key order.
   const order = parts.partitionExprs.length ? ` ORDER BY ${parts.partitionExprs.join(', ')}` : '';
-  return `SELECT ${parts.select.join(', ')} FROM ${parts.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order}`;
+  return `SELECT ${select.join(', ')} FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order}`;
 }
 
 /**

@@ -1,14 +1,17 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ColumnSpec } from '@lake/contracts';
+import { fileURLToPath } from 'node:url';
+import { type ColumnSpec, loadContract } from '@lake/contracts';
 import { NativeParquetWriter, NativeSession, readKeyValueMetadata, fileSource } from '@lake/parquet';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvRecordScanner, CsvUnreadable, csvStageable, stageThroughCsv } from '../src/csv-stage.js';
+import { CsvRecordScanner, CsvUnreadable, type CsvStageOptions, csvStageable, LOOKUP_MAX_BYTES, stageThroughCsv } from '../src/csv-stage.js';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from '../src/pg-copy/index.js';
-import { stagingType } from '../src/source-query.js';
+import { type LookupJoin, sourceQuery, sourceQueryWithLookups, stagingType } from '../src/source-query.js';
 import { connectTestClient, resplit, seededRandom, uniqueName } from './pg-copy-db.js';
+
+const SCHEMAS = fileURLToPath(new URL('../../../schemas', import.meta.url));
 
 const COLUMNS = `id int4 PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, b bool, txt text, vc varchar(40), bp char(5),
   nm name, d date, ts timestamp, tstz timestamptz, j json, jb jsonb, u uuid`;
@@ -159,6 +162,147 @@ describe('staging through CSV', () => {
     const descriptors = await describeQuery(client, `SELECT 1::numeric AS n, ARRAY[1] AS a, 1 AS i`);
     expect(csvStageable(descriptors)).toBe(false);
     expect(csvStageable(await describeQuery(client, 'SELECT 1 AS i, now() AS t'))).toBe(true);
+  });
+});
+
+describe('lookups joined in DuckDB', () => {
+  let main: string;
+  let ref: string;
+  beforeAll(async () => {
+    main = uniqueName('lk_main');
+    ref = uniqueName('lk_ref');
+    await client.query(`CREATE TABLE ${ref} (id int4, u uuid, label text, info json, since date, at timestamptz, big int8, name text)`);
+    await client.query(
+      `INSERT INTO ${ref} SELECT g, md5(g::text)::uuid, CASE WHEN g % 5 = 0 THEN NULL ELSE 'label "' || g || E'",\n' END,
+         json_build_object('min', g, 'cats', json_build_array('a', 'b')), date '2000-01-01' + g, timestamptz '2020-01-01 00:00:00.000001+00' + g * interval '1 s',
+         g::int8 * 3000000000, 'n' || g FROM generate_series(1, 40) g`,
+    );
+    // Keys 1–45: 41–45 match no lookup row; every 13th key is null.
+    await client.query(`CREATE TABLE ${main} (id int4, ref_id int4, ref_u uuid, ref_name text, v text)`);
+    await client.query(
+      `INSERT INTO ${main} SELECT g, CASE WHEN g % 13 = 0 THEN NULL ELSE 1 + g % 45 END, CASE WHEN g % 13 <> 0 THEN md5((1 + g % 45)::text)::uuid END, 'n' || (1 + g % 45), 'value ' || g
+         FROM generate_series(1, 3000) g`,
+    );
+  });
+  afterAll(async () => {
+    await client?.query(`DROP TABLE IF EXISTS ${main}, ${ref}`);
+  });
+
+  /** The rows staged through CSV with `lookups` (or PostgreSQL's join), and why lookups were declined. */
+  async function staged(tag: string, sql: string, lookups?: CsvStageOptions['lookups']) {
+    const descriptors = await describeQuery(client, sql);
+    const specs: ColumnSpec[] = descriptors.map((d) => ({ name: d.name, type: stagingType(d.pgType), nullable: true }));
+    const declined: string[] = [];
+    const paths: string[] = [];
+    for await (const part of stageThroughCsv(client, sql, descriptors, specs, {
+      fileRows: 700,
+      rowGroupSize: 100,
+      keyValueMetadata: { 'lake.columns': JSON.stringify(specs) },
+      csvPath: (i) => join(dir, `${tag}-${i}.csv`),
+      parquetPath: (i) => join(dir, `${tag}-${i}.parquet`),
+      lookups,
+      onLookupsDeclined: (reason) => declined.push(reason),
+    })) {
+      paths.push(part.path);
+    }
+    return { paths, files: list(paths), declined };
+  }
+
+  const joinedSql = (on: string) =>
+    `SELECT t.id, t.v, t.ref_id, j.label AS ref_label, j.info AS ref_info, j.since AS ref_since, j.at AS ref_at, j.big AS ref_big FROM ${main} t LEFT JOIN ${ref} j ON ${on}`;
+  const lookup = (keys: string[], mains: string[]): LookupJoin => ({
+    sql: `SELECT ${keys.map((k, i) => `j.${k} AS k${i}`).join(', ')}, j.label AS c0, j.info AS c1, j.since AS c2, j.at AS c3, j.big AS c4 FROM ${ref} j`,
+    on: mains.map((m, i) => ({ main: m, lookup: `k${i}` })),
+    columns: ['ref_label', 'ref_info', 'ref_since', 'ref_at', 'ref_big'].map((as, i) => ({ as, lookup: `c${i}` })),
+  });
+  const count = async (q: string) => Number((await session.rows(`SELECT count(*) AS n FROM (${q})`))[0]?.n);
+  /** The two stagings hold the same rows, file by file, typed alike (DuckDB's join keeps a file's rows, not their order). */
+  async function expectSame(a: string[], b: string[]) {
+    expect(a.length).toBe(b.length);
+    for (const [i, file] of a.entries()) {
+      const other = b[i] as string;
+      expect(await count(`SELECT * FROM read_parquet('${file}') EXCEPT ALL SELECT * FROM read_parquet('${other}')`)).toBe(0);
+      expect(await count(`SELECT * FROM read_parquet('${other}') EXCEPT ALL SELECT * FROM read_parquet('${file}')`)).toBe(0);
+    }
+    expect(await count(`SELECT * FROM read_parquet(${list(a)})`)).toBe(3000);
+    const schema = async (f: string) => (await session.rows(`SELECT name, type, logical_type, converted_type FROM parquet_schema('${f}')`)).map((r) => JSON.stringify(r));
+    expect(await schema(a[0] as string)).toEqual(await schema(b[0] as string));
+  }
+
+  it("stages PostgreSQL's joined rows from the main rows and one read of the lookup, on integer and UUID keys", async () => {
+    for (const [tag, on, key, mainKey, select] of [
+      ['int', 'j.id = t.ref_id', 'id', 'ref_id', 't.id, t.v, t.ref_id'],
+      // The key column is not in the staged rows: the query carries it under a name of its own.
+      ['uuid', 'j.u = t.ref_u', 'u', '__key', 't.id, t.v, t.ref_id, t.ref_u AS __key'],
+    ] as const) {
+      const sql = `${joinedSql(on)} ORDER BY t.id`;
+      const joined = await staged(`${tag}-pg`, sql);
+      const looked = await staged(`${tag}-lk`, sql, { sql: `SELECT ${select} FROM ${main} t ORDER BY t.id`, joins: [lookup([key], [mainKey])] });
+      expect(looked.declined).toEqual([]);
+      await expectSame(looked.paths, joined.paths);
+      // Unmatched and null keys give null joined columns; matched ones the lookup's values, exactly
+      // (JSON as PostgreSQL's text, timestamps to the microsecond).
+      const rows = await session.rows(`SELECT id, ref_label, ref_info::VARCHAR AS info, ref_at::VARCHAR AS at, ref_big FROM read_parquet(${looked.files}) WHERE id IN (13, 38, 44, 45) ORDER BY id`);
+      expect(rows).toEqual([
+        { id: 13, ref_label: null, info: null, at: null, ref_big: null },
+        { id: 38, ref_label: 'label "39",\n', info: '{"min" : 39, "cats" : ["a", "b"]}', at: '2020-01-01 00:00:39.000001+00', ref_big: 117000000000n },
+        { id: 44, ref_label: null, info: null, at: null, ref_big: null },
+        { id: 45, ref_label: 'label "1",\n', info: '{"min" : 1, "cats" : ["a", "b"]}', at: '2020-01-01 00:00:01.000001+00', ref_big: 3000000000n },
+      ]);
+    }
+  });
+
+  it('leaves the join to PostgreSQL where DuckDB could give other rows: a key on two rows, a text key, a lookup too large', async () => {
+    const dup = uniqueName('lk_dup');
+    await client.query(`CREATE TABLE ${dup} AS SELECT * FROM ${ref} UNION ALL SELECT * FROM ${ref} WHERE id = 7`);
+    const big = uniqueName('lk_big');
+    const rows = Math.ceil(LOOKUP_MAX_BYTES / 1000) + 100;
+    await client.query(`CREATE TABLE ${big} AS SELECT * FROM ${ref} UNION ALL SELECT 100 + g, NULL, repeat('x', 1000), NULL, NULL, NULL, NULL, NULL FROM generate_series(1, ${rows}) g`);
+    try {
+      for (const [tag, table, key, mainKey, reason] of [
+        ['dup', dup, 'id', 'ref_id', 'lookup 0 has a key on more than one row'],
+        ['text', ref, 'name', 'ref_name', 'lookup 0 is matched on a key that is not an integer or UUID on both sides'],
+        ['big', big, 'id', 'ref_id', `lookup 0 is larger than ${LOOKUP_MAX_BYTES} bytes`],
+      ] as const) {
+        const sql = `${joinedSql(`j.${key} = t.${mainKey}`).replace(` ${ref} j`, ` ${table} j`)} ORDER BY t.id`;
+        const plain = await staged(`${tag}-pg`, sql);
+        const select = mainKey === 'ref_id' ? 't.id, t.v, t.ref_id' : 't.id, t.v, t.ref_id, t.ref_name';
+        const looked = await staged(`${tag}-lk`, sql, { sql: `SELECT ${select} FROM ${main} t ORDER BY t.id`, joins: [{ ...lookup([key], [mainKey]), sql: lookup([key], [mainKey]).sql.replace(` ${ref} j`, ` ${table} j`) }] });
+        expect(looked.declined).toEqual([reason]);
+        // PostgreSQL's join ran: the rows are its rows (key 7 twice where it is on two rows).
+        expect(await count(`SELECT * FROM read_parquet(${looked.files}) EXCEPT ALL SELECT * FROM read_parquet(${plain.files})`)).toBe(0);
+        expect(await count(`SELECT * FROM read_parquet(${plain.files}) EXCEPT ALL SELECT * FROM read_parquet(${looked.files})`)).toBe(0);
+        const [pg] = (await client.query(`SELECT count(*)::int AS n FROM (${sql}) q`)).rows;
+        expect(await count(`SELECT * FROM read_parquet(${looked.files})`)).toBe(pg.n);
+      }
+      // Nothing of the declined lookups is left in DuckDB or on disk.
+      expect(await session.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'lake_lookup%'`)).toEqual([]);
+      expect((await readdir(dir)).filter((f) => f.includes('.lookup-'))).toEqual([]);
+    } finally {
+      await client.query(`DROP TABLE IF EXISTS ${dup}, ${big}`);
+    }
+  });
+
+  it('are the joins of contracts that only copy joined columns, from the main table', async () => {
+    const contract = async (name: string) => loadContract(join(SCHEMAS, `${name}.yaml`));
+    const observations = await contract('phenotype/observations');
+    const split = sourceQueryWithLookups(observations, 3);
+    expect(split?.sql).toBe(sourceQuery(observations, 3).replace(/, j0\.\S+ AS "variable_data_type", j0\.\S+ AS "variable_valid_values"/, '').replace(/ LEFT JOIN .* WHERE/, ' WHERE'));
+    expect(split?.joins).toEqual([
+      {
+        sql: 'SELECT j."id" AS k0, j."data_type" AS c0, j."valid_values" AS c1 FROM "observation_variables" j',
+        on: [{ main: 'observation_variable_id', lookup: 'k0' }],
+        columns: [
+          { as: 'variable_data_type', lookup: 'c0' },
+          { as: 'variable_valid_values', lookup: 'c1' },
+        ],
+      },
+    ]);
+    // Scoped by a joined column (sensors' organization), partitioned by one (calls' variant set), or
+    // joined through another join (historical weather): PostgreSQL joins.
+    expect(sourceQueryWithLookups(await contract('sensor/iot_sensors'), 3)).toBeUndefined();
+    expect(sourceQueryWithLookups(await contract('genotype/calls'), 3)).toBeUndefined();
+    expect(sourceQueryWithLookups(await contract('climate/weather_historical'))).toBeUndefined();
   });
 });
 
