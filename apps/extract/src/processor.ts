@@ -1,9 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beginStage, type Catalog, deltaBaseVersion, finishStage, getContract, getRun, incrementalBase, setRunCounts, stageResult } from '@lake/catalog';
+import { beginStage, type Catalog, deltaBaseVersion, finishStage, getContract, getRun, incrementalBase, setRunCounts, shareStageProgress, stageResult } from '@lake/catalog';
 import { type BrapiSchemas, loadBrapiSchemas } from '@lake/brapi';
-import { type ColumnSpec, type DatasetContract, type ExtractResult, type PartitionFingerprint, type PayloadOf, PermanentError, type StagedFile, isFileSource, parseDatasetId } from '@lake/contracts';
+import { type ColumnSpec, type DatasetContract, type ExtractProgress, type ExtractResult, type PartitionFingerprint, type PayloadOf, PermanentError, type StagedFile, isFileSource, parseDatasetId } from '@lake/contracts';
 import { type Logger, PhaseClock } from '@lake/logging';
 import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
@@ -77,7 +77,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
   return async (job: PayloadOf<'extract'>, ctx: StageContext): Promise<ExtractResult> => {
     const done = await stageResult<ExtractResult>(deps.catalog, job.runId, 'extract');
     if (done) return done;
-    await beginStage(deps.catalog, job.runId, 'extract');
+    const started = await beginStage(deps.catalog, job.runId, 'extract');
     const contract = await getContract(deps.catalog, job.dataset, job.contractHash);
     const { domain, name } = parseDatasetId(job.dataset);
     const log = deps.log.child({ runId: job.runId, jobId: ctx.jobId, dataset: job.dataset });
@@ -136,6 +136,15 @@ export function createExtractProcessor(deps: ExtractDeps) {
        * organization apart (`-c1`, …); `lookups`, the same query with its joins left to DuckDB
        * (CSV staging only). Returns how many rows it staged.
        */
+      /**
+       * A run that is not a delta shares each staged file as it is published: the transform starts
+       * on it while the rest are staged (a delta's transform needs its result).
+       */
+      let sharing = false;
+      const share = async () => {
+        const progress: ExtractProgress = { files, sourceRows };
+        if (sharing) await shareStageProgress(deps.catalog, job.runId, 'extract', started, progress);
+      };
       const stageRows = async (
         org: number | undefined,
         sql: string,
@@ -152,7 +161,11 @@ export function createExtractProcessor(deps: ExtractDeps) {
         const rowGroupSize = deps.rowGroupSize ?? 16_384;
         const keyValueMetadata = { 'lake.run_id': job.runId, 'lake.stage': 'extract', 'lake.source_table': contract.source.table, 'lake.columns': JSON.stringify(specs) };
         // The first file keeps the plain name; an organization past `fileRows` rows gets more.
-        const keyOf = (part: number) => deps.layout.stagingKey(domain, job.runId, name, partition, part === 0 ? `part-a${ctx.attempt}${tag}.parquet` : `part-a${ctx.attempt}${tag}-${part}.parquet`);
+        // Files staged through binary COPY after CSV failed get names of their own: a transform that
+        // read the CSV files shared before sees them change and starts over.
+        let variant = '';
+        const keyOf = (part: number) =>
+          deps.layout.stagingKey(domain, job.runId, name, partition, part === 0 ? `part-a${ctx.attempt}${tag}${variant}.parquet` : `part-a${ctx.attempt}${tag}${variant}-${part}.parquet`);
         const tmpOf = (part: number, ext: string) => join(deps.tmpDir, `extract-${job.runId}-${org ?? 'all'}-a${ctx.attempt}${tag}-${part}.${ext}`);
         const firstFile = files.length;
         const rowsBefore = sourceRows;
@@ -173,6 +186,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
           }
           orgRows += rows;
           sourceRows += rows;
+          await share();
           await ctx.progress({ stage: 'extract', rows: sourceRows, organization: org ?? null });
           await ctx.failpoint('after-first-file');
         };
@@ -197,9 +211,11 @@ export function createExtractProcessor(deps: ExtractDeps) {
             if (!(err instanceof CsvUnreadable)) throw err;
             // Same snapshot, same query: binary COPY stages it and names any unrepresentable value.
             log.info({ organization: org, reason: err.message }, 'staging through binary COPY');
-            files.splice(firstFile);
+            const withdrawn = files.splice(firstFile).length;
             sourceRows = rowsBefore;
             orgRows = 0;
+            variant = 'b';
+            if (withdrawn > 0) await share();
           }
         }
         if (!staged) {
@@ -310,6 +326,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
           return result;
         }
       }
+      sharing = true;
       for (const org of scopes) {
         await client.query("SELECT set_config('app.current_organization_id', $1, true)", [String(org ?? 0)]);
         // What the next row-level delta compares its lookup tables with.

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { beginStage, type Catalog, clearRunFiles, finishStage, getContract, recordRunFiles, setRunCounts, stageOutline, stageResult } from '@lake/catalog';
+import { beginStage, type Catalog, clearRunFiles, finishStage, getContract, recordRunFiles, setRunCounts, stageResult } from '@lake/catalog';
 import {
   type ColumnBatch,
   type ColumnSpec,
@@ -27,6 +27,7 @@ import { type PartitionPairs, splitByPartition } from './partition-router.js';
 import { PartitionedWriter } from './partitioned-writer.js';
 import { QUARANTINE_COLUMNS, quarantineBatch } from './quarantine.js';
 import { type BoundScale, RowValidator, type Violation } from './row-validator.js';
+import { ExtractFeed, ExtractRestarted } from './extract-feed.js';
 import { KeyIndex } from './key-index.js';
 import { type FilePlan, SqlPlan, Unplannable } from './sql-plan.js';
 
@@ -68,16 +69,16 @@ export interface TransformDeps {
  * Output keys are deterministic, so a retry rewrites the same objects with the same bytes.
  */
 export function createTransformProcessor(deps: TransformDeps) {
-  return async (job: PayloadOf<'transform'>, ctx: StageContext): Promise<TransformResult> => {
+  const transform = async (job: PayloadOf<'transform'>, ctx: StageContext): Promise<TransformResult> => {
     const done = await stageResult<TransformResult>(deps.catalog, job.runId, 'transform');
     if (done) return done;
-    // The staged files and counts; not the partition fingerprints, which only the load commits.
-    const extracted = (await stageOutline<ExtractResult>(deps.catalog, job.runId, 'extract', [['partitions'], ['changed'], ['appended']]))?.result;
-    if (!extracted) throw new Error(`run ${job.runId} has no finished extract to transform`);
+    const registered = await getContract(deps.catalog, job.dataset, job.contractHash);
+    // The transform starts with the extract: from PostgreSQL, on the files it has finished while it
+    // stages the rest; from files, once it is done (a file's error rate is counted over all of it).
+    const feed = await ExtractFeed.open(deps.catalog, job.runId, { stream: !isFileSource(registered) });
     await beginStage(deps.catalog, job.runId, 'transform');
     // A retry starts over: the files an earlier attempt recorded are written again (same keys).
     await clearRunFiles(deps.catalog, job.runId);
-    const registered = await getContract(deps.catalog, job.dataset, job.contractHash);
     // A file source stages one column per field, named after the field.
     const contract = isFileSource(registered) ? { ...registered, fields: registered.fields.map((f) => ({ ...f, source: f.name })) } : registered;
     const references = await loadReferences(deps, contract);
@@ -100,7 +101,8 @@ export function createTransformProcessor(deps: TransformDeps) {
 
     // A delta layer is one set of files at the version's root, not files per partition: 1% of the
     // rows spread over every partition would otherwise write thousands of tiny files.
-    const layer = extracted.delta?.layer ?? 0;
+    // A delta's files come with its result: files shared while the extract runs are a full run's.
+    const layer = feed.result?.delta?.layer ?? 0;
     const fileName = (i: number) => (layer > 0 ? `layer-${layer}-part-${String(i).padStart(5, '0')}.parquet` : `part-${String(i).padStart(5, '0')}.parquet`);
     const writerFor = (kind: 'data' | 'quarantine', specs: ColumnSpec[], dataset: string) =>
       new PartitionedWriter({
@@ -205,7 +207,7 @@ export function createTransformProcessor(deps: TransformDeps) {
             // Row by row, flush between batches; rows SQL accepted, between slices.
             if (!byRowNumber) await data.flushIfFull();
             await quarantine.flushIfFull();
-            await ctx.progress({ stage: 'transform', rows: inputRows, of: extracted.sourceRows });
+            await ctx.progress({ stage: 'transform', rows: inputRows, of: feed.stagedRows });
           }
         };
         /** Writes the rows of `sql` (rows left to RowValidator) to the local `rest` file; returns how many. */
@@ -296,13 +298,13 @@ export function createTransformProcessor(deps: TransformDeps) {
       // Files above the contract's error rate are rejected whole: every row to quarantine, with
       // the file's reason beside its own. A replay re-checks quarantined rows one by one.
       const maxRate = contract.quality.max_error_rate;
-      const gated = isFileSource(registered) && maxRate < 1 && extracted.baseFiles !== 'data-only';
+      const gated = isFileSource(registered) && maxRate < 1 && feed.result?.baseFiles !== 'data-only';
       const rejectedSources = new Map<string, Violation>();
       /** The raw file each staged file holds rows of. */
       const sourceOf = new Map<string, string>();
       if (gated) {
         const bySource = new Map<string, { rows: number; rejected: number }>();
-        for (const staged of extracted.files) {
+        for (const staged of (feed.result as ExtractResult).files) {
           const counted = await checkStaged(staged, 'count');
           sourceOf.set(staged.object.path, counted.sourceFile);
           const agg = bySource.get(counted.sourceFile) ?? { rows: 0, rejected: 0 };
@@ -320,7 +322,8 @@ export function createTransformProcessor(deps: TransformDeps) {
           log.warn({ file, rows, rejected, rate, maxRate }, 'file rejected: error rate above the contract\'s max_error_rate');
         }
       }
-      for (const staged of extracted.files) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
+      for await (const staged of feed.files()) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
+      const extracted = feed.result as ExtractResult;
       await clock.time('flush', () => data.finish());
       await clock.time('flush', () => quarantine.finish());
       /** Key index and deletes files, recorded beside the rows' files. */
@@ -374,6 +377,17 @@ export function createTransformProcessor(deps: TransformDeps) {
       await keyIndex?.close(session === undefined);
       for (const plan of plans.values()) await plan?.close();
       session?.close();
+    }
+  };
+  return async (job: PayloadOf<'transform'>, ctx: StageContext): Promise<TransformResult> => {
+    for (;;) {
+      try {
+        return await transform(job, ctx);
+      } catch (err) {
+        if (!(err instanceof ExtractRestarted)) throw err;
+        // Its files so far came from a snapshot the run no longer uses: start over on the new one.
+        deps.log.info({ runId: job.runId, jobId: ctx.jobId, reason: err.message }, 'the extract started over: transforming from the start');
+      }
     }
   };
 }

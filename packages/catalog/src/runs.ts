@@ -192,22 +192,27 @@ export async function listRuns(catalog: Catalog, opts: { dataset?: string; limit
   return (await q.execute()) as RunRow[];
 }
 
-/** Records that a stage started (or restarted: attempts counts every start). */
-export async function beginStage(catalog: Catalog, runId: string, stage: string): Promise<void> {
-  await catalog.db.transaction().execute(async (trx) => {
-    await trx
+/**
+ * Records that a stage started (or restarted: attempts counts every start) and returns how many
+ * times it has. A restart drops what an earlier start shared while it ran (`shareStageProgress`).
+ */
+export async function beginStage(catalog: Catalog, runId: string, stage: string): Promise<number> {
+  return catalog.db.transaction().execute(async (trx) => {
+    const { attempts } = await trx
       .insertInto('run_stages')
       .values({ run_id: runId, stage, status: 'running', result: null, error: null, finished_at: null })
       .onConflict((oc) =>
-        oc.columns(['run_id', 'stage']).doUpdateSet({ status: 'running', attempts: sql`run_stages.attempts + 1`, started_at: sql`now()`, error: null }),
+        oc.columns(['run_id', 'stage']).doUpdateSet({ status: 'running', attempts: sql`run_stages.attempts + 1`, started_at: sql`now()`, error: null, result: null }),
       )
-      .execute();
+      .returning('attempts')
+      .executeTakeFirstOrThrow();
     await trx
       .updateTable('runs')
       .set({ status: 'running', stage, started_at: sql`coalesce(started_at, now())`, updated_at: sql`now()` })
       .where('id', '=', runId)
       .where('status', 'in', ['queued', 'running'])
       .execute();
+    return attempts;
   });
 }
 
@@ -219,6 +224,38 @@ export async function finishStage(catalog: Catalog, runId: string, stage: string
     .where('run_id', '=', runId)
     .where('stage', '=', stage)
     .execute();
+}
+
+/**
+ * Shares what a running stage has finished so far (the extract: the staged files a transform may
+ * already read), in place of its result until it finishes. Only while this start of the stage
+ * runs: after a restart began (`beginStage`), a late write from the start before changes nothing.
+ */
+export async function shareStageProgress(catalog: Catalog, runId: string, stage: string, attempts: number, progress: unknown): Promise<void> {
+  await catalog.db
+    .updateTable('run_stages')
+    .set({ result: JSON.stringify(progress) as never })
+    .where('run_id', '=', runId)
+    .where('stage', '=', stage)
+    .where('status', '=', 'running')
+    .where('attempts', '=', attempts)
+    .execute();
+}
+
+/** Where a stage is: its status, its starts, and (while it runs) what it shared; undefined before it starts. */
+export async function stageProgress<T>(
+  catalog: Catalog,
+  runId: string,
+  stage: string,
+): Promise<{ status: string; attempts: number; progress: T | null; error: string | null; runStatus: string } | undefined> {
+  const row = await catalog.db
+    .selectFrom('run_stages as s')
+    .innerJoin('runs as r', 'r.id', 's.run_id')
+    .select(['s.status', 's.attempts', 's.error', 'r.status as run_status', sql<unknown>`case when s.status = 'running' then s.result end`.as('progress')])
+    .where('s.run_id', '=', runId)
+    .where('s.stage', '=', stage)
+    .executeTakeFirst();
+  return row && { status: row.status, attempts: row.attempts, progress: (row.progress ?? null) as T | null, error: row.error, runStatus: row.run_status };
 }
 
 export async function stageResult<T>(catalog: Catalog, runId: string, stage: string): Promise<T | undefined> {

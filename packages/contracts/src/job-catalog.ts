@@ -161,6 +161,14 @@ export const extractResult = z.object({
 });
 export type ExtractResult = z.infer<typeof extractResult>;
 
+/**
+ * What a running extract shares while it stages a run that is not a delta from PostgreSQL: the
+ * staged files it has finished (every file of the organizations done so far), in the order its
+ * result will list them. The transform starts on them while the extract goes on.
+ */
+export const extractProgress = z.object({ files: z.array(stagedFile), sourceRows: z.number().int().nonnegative() });
+export type ExtractProgress = z.infer<typeof extractProgress>;
+
 export const transformPayload = runRef;
 const fileCount = z.number().int().nonnegative();
 export const transformResult = z.object({

@@ -82,8 +82,10 @@ export class LakeQueues {
   }
 
   /**
-   * Creates a run's flow: extract → transform → load → catalog, each a child of the next, with
-   * deterministic job ids, so a retried scheduler job cannot create a second flow.
+   * Creates a run's flow: extract and transform, then load, then catalog, with deterministic job
+   * ids, so a retried scheduler job cannot create a second flow. Extract and transform are both
+   * children of load and start together: the transform reads the files the extract shares as it
+   * finishes them (`shareStageProgress`), or waits for its result, and load starts once both are done.
    */
   async addRunFlow(ref: RunRef): Promise<void> {
     const existing = await this.queue('catalog').getJob(stageJobId(ref.runId, 'catalog'));
@@ -107,13 +109,8 @@ export class LakeQueues {
           data: ref,
           opts: opts('load', 'load'),
           children: [
-            {
-              name: 'transform',
-              queueName: jobCatalog.transform.name,
-              data: ref,
-              opts: opts('transform', 'transform'),
-              children: [{ name: 'extract', queueName: jobCatalog.extract.name, data: ref, opts: opts('extract', 'extract') }],
-            },
+            { name: 'extract', queueName: jobCatalog.extract.name, data: ref, opts: opts('extract', 'extract') },
+            { name: 'transform', queueName: jobCatalog.transform.name, data: ref, opts: opts('transform', 'transform') },
           ],
         },
       ],
