@@ -7,7 +7,7 @@ export class ExtractRestarted extends Error {}
 export interface FeedOptions {
   /** Take the files a running extract shares (PostgreSQL sources) instead of waiting for its result. */
   stream: boolean;
-  /** Longest pause between two looks at the catalog. @defaultValue 250 */
+  /** Longest pause between two looks at the catalog. @defaultValue 100 */
   maxPauseMs?: number;
 }
 
@@ -34,7 +34,7 @@ export class ExtractFeed {
 
   /** Waits until the extract finished or (with `stream`) shared its first files. */
   static async open(catalog: Catalog, runId: string, opts: FeedOptions): Promise<ExtractFeed> {
-    const maxPauseMs = opts.maxPauseMs ?? 250;
+    const maxPauseMs = opts.maxPauseMs ?? 100;
     for (let pause = 10; ; pause = Math.min(pause * 2, maxPauseMs)) {
       const state = await stageProgress<ExtractProgress>(catalog, runId, 'extract');
       if (state?.status === 'done') return new ExtractFeed(catalog, runId, maxPauseMs, undefined, await finished(catalog, runId));
