@@ -418,7 +418,10 @@ export class SqlPlan {
    */
   private parts(f: FieldContract, i: number, re: RegExp, groups: string[], ints: Record<string, string> = {}): string[] {
     const g = `"__g${i}"`;
-    this.inner.push(`regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}]) AS ${g}`);
+    const extract = `regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}])`;
+    // A value cast by its row's data type is parsed only in the rows of that type (the rest never read it).
+    const gate = f.cast_by ? `lower(s.${ident(f.cast_by)}) IN (${(f.when ?? []).map((w) => lit(w.toLowerCase())).join(', ') || 'NULL'})` : undefined;
+    this.inner.push(`${gate ? `CASE WHEN ${gate} THEN ${extract} END` : extract} AS ${g}`);
     return groups.map((p) => {
       const name = `"__${p}${i}"`;
       this.derived[0].push(`${ints[p] ?? `CAST(nullif(${g}.${p}, '') AS INTEGER)`} AS ${name}`);
