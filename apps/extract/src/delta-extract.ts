@@ -6,10 +6,11 @@
  * - PostgreSQL scans each organization's rows once and returns only their keys with one flag: was
  *   the row version (and every joined row's) visible to the base version's snapshot? That test is
  *   integer comparisons on `age(xmin)` (source-query.ts, `deltaQueries`).
- * - DuckDB compares those keys with the base version's key index (one `keys` file per layer,
- *   less the keys later layers superseded): base keys no longer present unchanged are superseded
+ * - Those keys are compared with the base version's key index (one `keys` file per layer, less
+ *   the keys later layers superseded): base keys no longer present unchanged are superseded
  *   (deleted, updated, moved to another organization, or joining a changed lookup row); keys
- *   flagged changed are staged again, fetched by key.
+ *   flagged changed are staged again, fetched by key. Serial keys are compared in JavaScript, a
+ *   bit per unchanged key set while the flags stream (`FlagBits`); other keys by DuckDB anti-joins.
  *
  * When too much changed, or the version already has `maxLayers` layers, the run falls back to a
  * full one (which folds the layers: a full version is layer 0 only).
@@ -20,7 +21,7 @@ import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { DeltaBaseVersion, FileRow } from '@lake/catalog';
 import { type Backfill, type DatasetContract, PermanentError, datasetId } from '@lake/contracts';
-import { duckdbLiteral as lit, NativeSession } from '@lake/parquet';
+import { duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import type { PhaseClock } from '@lake/logging';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg, { type ClientBase } from 'pg';
@@ -38,15 +39,106 @@ export interface DeltaLimits {
    * slices +60 MB, 1.8 s; in 10 slices +36 MB, 2.7 s.
    */
   sliceKeys: number;
+  /**
+   * Largest key compared in JavaScript, a bit per key (64M keys: 8 MiB); a scan with a larger or a
+   * negative key is compared by DuckDB's anti-joins, slice by slice.
+   */
+  bitmapMaxKey: number;
 }
 
-export const DEFAULT_DELTA_LIMITS: DeltaLimits = { maxLayers: 8, maxShare: 0.1, sliceKeys: 500_000 };
+export const DEFAULT_DELTA_LIMITS: DeltaLimits = { maxLayers: 8, maxShare: 0.1, sliceKeys: 500_000, bitmapMaxKey: 64 * 1024 * 1024 - 1 };
 
 /**
  * Changed rows fetched by one staging query (its keys are one literal array in the SQL text), at
  * most `sliceKeys`: the keys held at once stay bounded however many rows changed.
  */
 const STAGE_KEYS = 100_000;
+
+/**
+ * A delta scan's flags (`key,unchanged,org` lines of PostgreSQL's CSV) read as they stream from
+ * PostgreSQL: a bit per unchanged key and the changed keys per organization. While every key is
+ * an integer from 0 to `maxKey` (`dense`, the common case of serial keys), the comparison
+ * with the base version's keys is one pass over them in JavaScript; otherwise DuckDB's anti-joins
+ * compare (the CSV files are kept either way).
+ */
+export class FlagBits {
+  private bits = new Uint8Array(1 << 16);
+  readonly changed = new Map<number | null, number[]>();
+  dense = true;
+  changedRows = 0;
+
+  constructor(readonly maxKey: number) {}
+
+  /** A reader for one scope's stream (each keeps its own partial line). */
+  reader(): { read(chunk: Uint8Array): void; end(): void } {
+    let field = 0;
+    let digits = 0;
+    const v = [0, 0, 0];
+    return {
+      read: (chunk) => {
+        if (!this.dense) return;
+        for (let i = 0; i < chunk.length; i++) {
+          const b = chunk[i] as number;
+          if (b >= 0x30 && b <= 0x39) {
+            v[field] = (v[field] as number) * 10 + (b - 0x30);
+            digits++;
+            if ((v[0] as number) > this.maxKey) this.dense = false;
+          } else if (b === 0x2c && field < 2 && digits > 0) {
+            field++;
+            digits = 0;
+          } else if (b === 0x0a && field === 2) {
+            this.add(v[0] as number, v[1] as number, digits > 0 ? (v[2] as number) : null);
+            field = digits = v[0] = v[1] = v[2] = 0;
+          } else {
+            // A negative or non-integer key (or anything unexpected): DuckDB compares.
+            this.dense = false;
+          }
+          if (!this.dense) return;
+        }
+      },
+      end: () => {
+        if (field !== 0 || digits !== 0) this.dense = false;
+      },
+    };
+  }
+
+  private add(key: number, unchanged: number, org: number | null): void {
+    if (unchanged === 1) {
+      const byte = key >>> 3;
+      if (byte >= this.bits.length) {
+        const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+        grown.set(this.bits);
+        this.bits = grown;
+      }
+      this.bits[byte] = (this.bits[byte] as number) | (1 << (key & 7));
+      return;
+    }
+    const keys = this.changed.get(org);
+    if (keys) keys.push(key);
+    else this.changed.set(org, [key]);
+    this.changedRows++;
+  }
+
+  /** True when the scan flagged `key` unchanged (present and as the base saw it). */
+  unchanged(key: number): boolean {
+    return key >= 0 && key >>> 3 < this.bits.length && ((this.bits[key >>> 3] as number) & (1 << (key & 7))) !== 0;
+  }
+
+  /** The changed keys per organization, ascending, in comma-separated chunks of at most `size`. */
+  chunks(size: number): Map<number | null, Array<{ keys: string; count: number }>> {
+    const out = new Map<number | null, Array<{ keys: string; count: number }>>();
+    for (const [org, keys] of this.changed) {
+      const sorted = Int32Array.from(keys).sort();
+      const chunks: Array<{ keys: string; count: number }> = [];
+      for (let at = 0; at < sorted.length; at += size) {
+        const part = sorted.subarray(at, at + size);
+        chunks.push({ keys: part.join(','), count: part.length });
+      }
+      out.set(org, chunks);
+    }
+    return out;
+  }
+}
 
 export interface DeltaScan {
   layer: number;
@@ -65,6 +157,8 @@ export interface DeltaScan {
   supersededPath: string;
   supersededLoaded: number;
   supersededQuarantined: number;
+  /** How the keys were compared: a bit per key in JavaScript, or DuckDB's anti-joins. */
+  compared: 'bits' | 'anti-joins';
 }
 
 export interface DeltaScanOptions {
@@ -154,6 +248,7 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
   let compareFrom: number | undefined;
   try {
     const csvs: string[] = [];
+    const flagBits = new FlagBits(opts.limits.bitmapMaxKey);
     const baseJoinRows = (base.snapshot.joinRows ?? {}) as Record<string, number[] | undefined>;
     const joinRows: Record<string, number[]> = {};
     /** One scope's keys and flags into a local CSV, on `on` (a connection in the run's snapshot). */
@@ -167,8 +262,13 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
       const path = `${opts.tmpPrefix}-flags-${org ?? 'all'}.csv`;
       local.push(path);
       const fd = openSync(path, 'w');
+      const reader = flagBits.reader();
       try {
-        for await (const chunk of copyOut(on, deltaQueries(contract, org, ages, { backfill: opts.backfill, intact, asSeen }).flags, { format: 'csv' })) writeSync(fd, chunk);
+        for await (const chunk of copyOut(on, deltaQueries(contract, org, ages, { backfill: opts.backfill, intact, asSeen }).flags, { format: 'csv' })) {
+          writeSync(fd, chunk);
+          reader.read(chunk);
+        }
+        reader.end();
       } finally {
         closeSync(fd);
       }
@@ -209,70 +309,139 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
         return later.length ? `${keys} ANTI JOIN read_parquet([${later.join(', ')}]) d USING (key)` : keys;
       })
       .join(' UNION ALL ');
-    // Both sides are split into slices by key residue (a key lands in the same slice on both), each
-    // in one pass: the anti-join builds a hash table of one slice's unchanged keys, `sliceKeys` at a
-    // time whatever the table's size (5M at once took the extract from 239 to 283 MB).
     compareFrom = performance.now();
     const baseRows = Number((await session.rows(`SELECT count(*) AS n FROM (${index})`))[0]?.n ?? 0);
-    const slices = Math.max(1, Math.ceil(baseRows / opts.limits.sliceKeys));
-    const sliceOf = (col: string) => (slices === 1 ? '0' : `((${col} % ${slices}) + ${slices}) % ${slices}`);
-    /** Writes `select`'s rows (with their slice `s`) into one directory per slice; the files of slice `i` (`*`: all). */
-    const split = async (name: string, select: string): Promise<(i: number | '*') => string> => {
-      const dir = `${opts.tmpPrefix}-${name}`;
-      local.push(dir);
-      await session.run(`COPY (${select}) TO ${lit(dir)} (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (s), OVERWRITE_OR_IGNORE)`);
-      return (i) => `${dir}/s=${i}/*.parquet`;
-    };
-    // A slice without rows has no directory.
-    const exists = async (files: string) => Number((await session.rows(`SELECT count(*) AS n FROM glob(${lit(files)})`))[0]?.n ?? 0) > 0;
-    const read = (files: string) => `read_parquet(${lit(files)}, hive_partitioning = false)`;
-    // Small read buffers: the extract's DuckDB has a small memory budget (csv-stage.ts reads the same way).
-    const flagsCsv =
-      `read_csv([${csvs.map(lit).join(', ')}], auto_detect = false, header = false, delim = ',', quote = '"', buffer_size = 4194304, ` +
-      `columns = {'key': 'BIGINT', 'unchanged': 'INTEGER', 'org': 'BIGINT'})`;
-    const flagSlice = await split('flags', `SELECT key, unchanged, org, ${sliceOf('key')} AS s FROM ${flagsCsv}`).catch((err: Error) => {
-      if (/Conversion Error|Could not convert/i.test(err.message)) throw new PermanentError(`${datasetId(contract)}: incremental rows needs an integer key (${err.message})`);
-      throw err;
-    });
-    const flags = (await exists(flagSlice('*'))) ? read(flagSlice('*')) : '(SELECT 0::BIGINT AS key, 0 AS unchanged, 0::BIGINT AS org WHERE false)';
-    const changedRows = Number((await session.rows(`SELECT count(*) AS n FROM ${flags} WHERE unchanged = 0`))[0]?.n ?? 0);
-    const baseSlice = await split('base', `SELECT b.key, b.q, ${sliceOf('b.key')} AS s FROM (${index}) b`);
-    const parts: string[] = [];
-    for (let i = 0; i < slices; i++) {
-      if (!(await exists(baseSlice(i)))) continue;
-      const part = `${opts.tmpPrefix}-superseded-${i}.parquet`;
-      local.push(part);
-      parts.push(part);
-      const kept = (await exists(flagSlice(i))) ? ` ANTI JOIN (SELECT key FROM ${read(flagSlice(i))} WHERE unchanged = 1) c USING (key)` : '';
-      await session.run(`COPY (SELECT b.key, b.q FROM ${read(baseSlice(i))} b${kept}) TO ${lit(part)} (FORMAT parquet, COMPRESSION uncompressed)`);
-    }
     const supersededPath = `${opts.tmpPrefix}-superseded.parquet`;
-    const superseded = parts.length ? `SELECT key, q FROM read_parquet([${parts.map(lit).join(', ')}])` : 'SELECT 0::BIGINT AS key, false AS q WHERE false';
-    await session.run(`COPY (${superseded} ORDER BY key) TO ${lit(supersededPath)} (FORMAT parquet, COMPRESSION zstd)`);
+    const tooMany = (share: string) => `${share} of v${base.version}'s rows changed (a delta above ${maxShare * 100}% is a full run)`;
+    let changedRows: number;
+    let changed: DeltaScan['changed'];
+    if (flagBits.dense) {
+      changedRows = flagBits.changedRows;
+      // Past the share, the run is a full one: no need to find every superseded key.
+      const limit = Math.floor(maxShare * Math.max(1, baseRows)) - changedRows;
+      if (limit < 0 || !(await supersededByBits(session, index, flagBits, supersededPath, limit))) return { fullBecause: tooMany(`more than ${maxShare * 100}%`) };
+      changed = flagBits.chunks(Math.min(STAGE_KEYS, opts.limits.sliceKeys));
+    } else {
+      ({ changedRows, changed } = await supersededByAntiJoins(session, csvs, index, baseRows, supersededPath, opts, local));
+    }
     const [sup] = await session.rows(`SELECT count(*) FILTER (WHERE NOT q) AS loaded, count(*) FILTER (WHERE q) AS quarantined FROM read_parquet(${lit(supersededPath)})`);
     const supersededLoaded = Number(sup?.loaded ?? 0);
     const supersededQuarantined = Number(sup?.quarantined ?? 0);
-    const share = (changedRows + supersededLoaded + supersededQuarantined) / Math.max(1, baseRows);
-    if (share > maxShare) {
+    if ((changedRows + supersededLoaded + supersededQuarantined) / Math.max(1, baseRows) > maxShare) {
       await rm(supersededPath, { force: true });
-      return { fullBecause: `${(share * 100).toFixed(1)}% of v${base.version}'s rows changed (a delta above ${maxShare * 100}% is a full run)` };
+      return { fullBecause: tooMany(`${(((changedRows + supersededLoaded + supersededQuarantined) / Math.max(1, baseRows)) * 100).toFixed(1)}%`) };
     }
-    const changed = new Map<number | null, Array<{ keys: string; count: number }>>();
-    if (changedRows > 0) {
-      const rows = await session.rows(
-        `SELECT org, string_agg(CAST(key AS VARCHAR), ',' ORDER BY key) AS keys, count(*) AS n FROM ` +
-          `(SELECT org, key, (row_number() OVER (PARTITION BY org ORDER BY key) - 1) // ${Math.min(STAGE_KEYS, opts.limits.sliceKeys)} AS chunk FROM ${flags} WHERE unchanged = 0) ` +
-          'GROUP BY org, chunk ORDER BY org, chunk',
-      );
-      for (const r of rows) {
-        const org = r.org === null ? null : Number(r.org);
-        changed.set(org, [...(changed.get(org) ?? []), { keys: String(r.keys), count: Number(r.n) }]);
-      }
-    }
-    return { layer: base.layer + 1, deltaBase, joinRows, changed, changedRows, baseRows, supersededPath, supersededLoaded, supersededQuarantined };
+    return { layer: base.layer + 1, deltaBase, joinRows, changed, changedRows, baseRows, supersededPath, supersededLoaded, supersededQuarantined, compared: flagBits.dense ? 'bits' : 'anti-joins' };
   } finally {
     if (compareFrom !== undefined) opts.clock.add('delta-compare', performance.now() - compareFrom);
     session.close();
     for (const path of local) await rm(path, { force: true, recursive: true });
   }
+}
+
+/**
+ * The base version's keys the scan did not flag unchanged (`key`, `q`: the row was quarantined),
+ * sorted by key, into `path`: one pass over the base keys testing each against the flags' bits.
+ * False, and nothing written, past `limit` superseded keys (the run is then a full one).
+ */
+async function supersededByBits(session: NativeSession, index: string, bits: FlagBits, path: string, limit: number): Promise<boolean> {
+  const keys: number[] = [];
+  const quarantined: boolean[] = [];
+  // Keys outside the bits' range were never flagged unchanged: all superseded, read by DuckDB below.
+  const inside = `key BETWEEN 0 AND ${bits.maxKey}`;
+  const [outside] = await session.rows(`SELECT count(*) AS n FROM (${index}) b WHERE NOT (${inside})`);
+  let found = Number(outside?.n ?? 0);
+  if (found > limit) return false;
+  for await (const chunk of session.chunks(`SELECT CAST(key AS INTEGER) AS key, q FROM (${index}) b WHERE ${inside}`)) {
+    const key = chunk.getColumnVector(0);
+    const q = chunk.getColumnVector(1);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const k = key.getItem(i) as number;
+      if (bits.unchanged(k)) continue;
+      if (++found > limit) return false;
+      keys.push(k);
+      quarantined.push(q.getItem(i) === true);
+    }
+  }
+  const table = NativeSession.tableName('lake_superseded');
+  await session.run(`CREATE TABLE ${ident(table)} (key INTEGER, q BOOLEAN)`);
+  try {
+    await session.append(table, (appender) => {
+      for (let i = 0; i < keys.length; i++) {
+        appender.appendInteger(keys[i] as number);
+        appender.appendBoolean(quarantined[i] as boolean);
+        appender.endRow();
+      }
+    });
+    const outsideRows = `SELECT key, q FROM (${index}) b WHERE NOT (${inside})`;
+    await session.run(`COPY (SELECT CAST(key AS BIGINT) AS key, q FROM ${ident(table)} UNION ALL ${outsideRows} ORDER BY key) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  } finally {
+    await session.dropTable(table);
+  }
+  return true;
+}
+
+/**
+ * The comparison for keys the bits cannot hold (negative, or past `bitmapMaxKey`): both sides
+ * split into slices by key residue (a key lands in the same slice on both), each in one pass, and
+ * per slice an anti-join whose hash table holds one slice's unchanged keys, `sliceKeys` at a time
+ * whatever the table's size (5M at once took the extract from 239 to 283 MB). Writes the
+ * superseded keys to `path`; returns the changed rows and their keys per organization.
+ */
+async function supersededByAntiJoins(
+  session: NativeSession,
+  csvs: string[],
+  index: string,
+  baseRows: number,
+  path: string,
+  opts: DeltaScanOptions,
+  local: string[],
+): Promise<{ changedRows: number; changed: DeltaScan['changed'] }> {
+  const slices = Math.max(1, Math.ceil(baseRows / opts.limits.sliceKeys));
+  const sliceOf = (col: string) => (slices === 1 ? '0' : `((${col} % ${slices}) + ${slices}) % ${slices}`);
+  /** Writes `select`'s rows (with their slice `s`) into one directory per slice; the files of slice `i` (`*`: all). */
+  const split = async (name: string, select: string): Promise<(i: number | '*') => string> => {
+    const dir = `${opts.tmpPrefix}-${name}`;
+    local.push(dir);
+    await session.run(`COPY (${select}) TO ${lit(dir)} (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (s), OVERWRITE_OR_IGNORE)`);
+    return (i) => `${dir}/s=${i}/*.parquet`;
+  };
+  // A slice without rows has no directory.
+  const exists = async (files: string) => Number((await session.rows(`SELECT count(*) AS n FROM glob(${lit(files)})`))[0]?.n ?? 0) > 0;
+  const read = (files: string) => `read_parquet(${lit(files)}, hive_partitioning = false)`;
+  // Small read buffers: the extract's DuckDB has a small memory budget (csv-stage.ts reads the same way).
+  const flagsCsv =
+    `read_csv([${csvs.map(lit).join(', ')}], auto_detect = false, header = false, delim = ',', quote = '"', buffer_size = 4194304, ` +
+    `columns = {'key': 'BIGINT', 'unchanged': 'INTEGER', 'org': 'BIGINT'})`;
+  const flagSlice = await split('flags', `SELECT key, unchanged, org, ${sliceOf('key')} AS s FROM ${flagsCsv}`).catch((err: Error) => {
+    if (/Conversion Error|Could not convert/i.test(err.message)) throw new PermanentError(`${datasetId(opts.contract)}: incremental rows needs an integer key (${err.message})`);
+    throw err;
+  });
+  const flags = (await exists(flagSlice('*'))) ? read(flagSlice('*')) : '(SELECT 0::BIGINT AS key, 0 AS unchanged, 0::BIGINT AS org WHERE false)';
+  const changedRows = Number((await session.rows(`SELECT count(*) AS n FROM ${flags} WHERE unchanged = 0`))[0]?.n ?? 0);
+  const baseSlice = await split('base', `SELECT b.key, b.q, ${sliceOf('b.key')} AS s FROM (${index}) b`);
+  const parts: string[] = [];
+  for (let i = 0; i < slices; i++) {
+    if (!(await exists(baseSlice(i)))) continue;
+    const part = `${opts.tmpPrefix}-superseded-${i}.parquet`;
+    local.push(part);
+    parts.push(part);
+    const kept = (await exists(flagSlice(i))) ? ` ANTI JOIN (SELECT key FROM ${read(flagSlice(i))} WHERE unchanged = 1) c USING (key)` : '';
+    await session.run(`COPY (SELECT b.key, b.q FROM ${read(baseSlice(i))} b${kept}) TO ${lit(part)} (FORMAT parquet, COMPRESSION uncompressed)`);
+  }
+  const superseded = parts.length ? `SELECT key, q FROM read_parquet([${parts.map(lit).join(', ')}])` : 'SELECT 0::BIGINT AS key, false AS q WHERE false';
+  await session.run(`COPY (${superseded} ORDER BY key) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  const changed: DeltaScan['changed'] = new Map();
+  if (changedRows > 0) {
+    const rows = await session.rows(
+      `SELECT org, string_agg(CAST(key AS VARCHAR), ',' ORDER BY key) AS keys, count(*) AS n FROM ` +
+        `(SELECT org, key, (row_number() OVER (PARTITION BY org ORDER BY key) - 1) // ${Math.min(STAGE_KEYS, opts.limits.sliceKeys)} AS chunk FROM ${flags} WHERE unchanged = 0) ` +
+        'GROUP BY org, chunk ORDER BY org, chunk',
+    );
+    for (const r of rows) {
+      const org = r.org === null ? null : Number(r.org);
+      changed.set(org, [...(changed.get(org) ?? []), { keys: String(r.keys), count: Number(r.n) }]);
+    }
+  }
+  return { changedRows, changed };
 }

@@ -17,5 +17,7 @@ export const env = parseEnv(
     LAKE_DELTA_MAX_LAYERS: z.coerce.number().int().min(1).max(64).default(8),
     /** Row-level deltas: base keys compared at once; the extract's memory follows it (README, Configuration). */
     LAKE_DELTA_SLICE_KEYS: z.coerce.number().int().min(1000).default(500_000),
+    /** Row-level deltas: the largest key compared in JavaScript (a bit per key); larger or negative keys, DuckDB's anti-joins. */
+    LAKE_DELTA_BITMAP_MAX_KEY: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(64 * 1024 * 1024 - 1),
   }),
 );

@@ -20,7 +20,7 @@ mkdirSync(tmpDir, { recursive: true });
 // Parquet is encoded by DuckDB; rows of open files past its memory limit spill here.
 configureNativeWriter({ tempDirectory: join(tmpDir, 'duckdb'), memoryLimit: env.LAKE_DUCKDB_MEMORY_LIMIT, threads: env.LAKE_DUCKDB_THREADS });
 
-const worker = startStageWorker('extract', createExtractProcessor({ catalog, store, layout: createStorageLayout(store.buckets), sourceUrl: sourceDbUrl(env), tmpDir, log, deltaLimits: { maxShare: env.LAKE_DELTA_MAX_SHARE, maxLayers: env.LAKE_DELTA_MAX_LAYERS, sliceKeys: env.LAKE_DELTA_SLICE_KEYS }, ...(env.LAKE_BRAPI_OPENAPI ? { brapiOpenApiPath: env.LAKE_BRAPI_OPENAPI } : {}) }), {
+const worker = startStageWorker('extract', createExtractProcessor({ catalog, store, layout: createStorageLayout(store.buckets), sourceUrl: sourceDbUrl(env), tmpDir, log, deltaLimits: { maxShare: env.LAKE_DELTA_MAX_SHARE, maxLayers: env.LAKE_DELTA_MAX_LAYERS, sliceKeys: env.LAKE_DELTA_SLICE_KEYS, bitmapMaxKey: env.LAKE_DELTA_BITMAP_MAX_KEY }, ...(env.LAKE_BRAPI_OPENAPI ? { brapiOpenApiPath: env.LAKE_BRAPI_OPENAPI } : {}) }), {
   connection: queueConfig(env),
   concurrency: env.LAKE_CONCURRENCY,
   lockDurationMs: env.LAKE_LOCK_DURATION_MS,

@@ -315,6 +315,7 @@ export function createExtractProcessor(deps: ExtractDeps) {
               superseded,
               supersededLoaded: scan.supersededLoaded,
               supersededQuarantined: scan.supersededQuarantined,
+              compared: scan.compared,
               snapshotRows: scan.baseRows - superseded.rows + sourceRows,
             },
             conversions: [],

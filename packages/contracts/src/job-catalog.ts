@@ -152,6 +152,8 @@ export const extractResult = z.object({
       supersededQuarantined: z.number().int().nonnegative(),
       /** Rows of the source at the snapshot: the base's, less the superseded, plus the staged. */
       snapshotRows: z.number().int().nonnegative(),
+      /** How the keys were compared with the base's: a bit per key in JavaScript, or DuckDB's anti-joins. */
+      compared: z.enum(['bits', 'anti-joins']).optional(),
     })
     .optional(),
   /** Unit conversions applied while reading files, recorded in lineage. */

@@ -110,19 +110,39 @@ export class NativeSession {
     return (await this.connection.runAndReadAll(sql)).getRowObjectsJS() as Array<Record<string, unknown>>;
   }
 
-  /** Creates table `name (v VARCHAR)` holding `values`, appended natively. */
-  async textTable(name: string, values: Iterable<string>): Promise<void> {
-    await this.connection.run(`CREATE TABLE ${identifier(name)} (v VARCHAR)`);
+  /**
+   * The rows of `sql` chunk by chunk (DuckDB's vectors, up to 2,048 rows each), for JavaScript
+   * that reads a column or two of many rows without holding them all.
+   */
+  async *chunks(sql: string): AsyncGenerator<DuckDBDataChunk, void, undefined> {
+    const result = await this.connection.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield chunk;
+    }
+  }
+
+  /** Appends rows to table `name` natively: `append` is called with the table's appender once. */
+  async append(name: string, append: (appender: DuckDBAppender) => void): Promise<void> {
     const appender = await this.connection.createAppender(name);
     try {
-      for (const v of values) {
-        appender.appendVarchar(v);
-        appender.endRow();
-      }
+      append(appender);
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
+  }
+
+  /** Creates table `name (v VARCHAR)` holding `values`, appended natively. */
+  async textTable(name: string, values: Iterable<string>): Promise<void> {
+    await this.connection.run(`CREATE TABLE ${identifier(name)} (v VARCHAR)`);
+    await this.append(name, (appender) => {
+      for (const v of values) {
+        appender.appendVarchar(v);
+        appender.endRow();
+      }
+    });
   }
 
   /**
