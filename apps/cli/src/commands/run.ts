@@ -69,11 +69,16 @@ export async function runCommand(ctx: CliContext, target: string, opts: RunOptio
   return follow(ctx, runs, opts.timeoutMs);
 }
 
+/** How a stage reports that it failed because a stage it depends on did (BullMQ's failed child). */
+const DEPENDENT_FAILURE = /^child .* failed/;
+
 export async function follow(ctx: CliContext, runs: Array<{ dataset: string; runId: string; version: number }>, timeoutMs: number): Promise<number> {
   const catalog = await ctx.catalog();
   const started = Date.now();
   const last = new Map<string, { state: string; line: string; at: number }>();
   const finished = new Map<string, 'committed' | 'failed'>();
+  /** When a run was first seen failed with only a dependent stage's message. */
+  const echoes = new Map<string, number>();
   while (finished.size < runs.length) {
     if (Date.now() - started > timeoutMs) {
       console.error(`stopped following after ${duration(timeoutMs)}; the runs go on (lake runs shows them)`);
@@ -83,6 +88,13 @@ export async function follow(ctx: CliContext, runs: Array<{ dataset: string; run
       if (finished.has(r.runId)) continue;
       const run = await getRun(catalog, r.runId);
       if (!run) continue;
+      // A stage failed because another did ("child … failed"): the cause records its own failure
+      // moments later (its worker and the dependent stage's fail at once); wait for it a little.
+      if (run.status === 'failed' && DEPENDENT_FAILURE.test(run.error?.message ?? '')) {
+        const since = echoes.get(r.runId) ?? Date.now();
+        echoes.set(r.runId, since);
+        if (Date.now() - since < 5000) continue;
+      }
       let detail = '';
       if (run.status === 'running' && run.stage) {
         const stage = run.stage as (typeof STAGES)[number];
