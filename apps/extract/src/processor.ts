@@ -131,20 +131,21 @@ export function createExtractProcessor(deps: ExtractDeps) {
       const byOrganization =
         partitionBy.length === 0 ? !contract.source.org_scope : orgField !== undefined && !orgField.derive && orgField.source === contract.source.org_scope;
       /**
-       * Stages one query's rows (one organization's), which must number what PostgreSQL says it
-       * sent and, when given, `expected`; `tag` keeps the files of several queries for one
-       * organization apart (`-c1`, …); `lookups`, the same query with its joins left to DuckDB
-       * (CSV staging only). Returns how many rows it staged.
-       */
-      /**
        * A run that is not a delta shares each staged file as it is published: the transform starts
        * on it while the rest are staged (a delta's transform needs its result).
        */
       let sharing = false;
       const share = async () => {
+        if (!sharing) return;
         const progress: ExtractProgress = { files, sourceRows };
-        if (sharing) await shareStageProgress(deps.catalog, job.runId, 'extract', started, progress);
+        await shareStageProgress(deps.catalog, job.runId, 'extract', started, progress);
       };
+      /**
+       * Stages one query's rows (one organization's), which must number what PostgreSQL says it
+       * sent and, when given, `expected`; `tag` keeps the files of several queries for one
+       * organization apart (`-c1`, …); `lookups`, the same query with its joins left to DuckDB
+       * (CSV staging only). Returns how many rows it staged.
+       */
       const stageRows = async (
         org: number | undefined,
         sql: string,
