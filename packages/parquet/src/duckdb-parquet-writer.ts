@@ -76,6 +76,16 @@ function sharedInstance(): Promise<DuckDBInstance> {
     autoinstall_known_extensions: 'false',
     // Insertion order is the file's row order, which callers rely on.
     preserve_insertion_order: 'true',
+  }).then(async (db) => {
+    // A TIMESTAMP becomes a TIMESTAMPTZ in the session's zone, which DuckDB takes from the
+    // process (TZ): the lake's instants must not move with the machine they are computed on.
+    const connection = await db.connect();
+    try {
+      await connection.run("SET GLOBAL TimeZone = 'UTC'");
+    } finally {
+      connection.closeSync();
+    }
+    return db;
   });
   return instance;
 }
