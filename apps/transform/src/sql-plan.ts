@@ -24,6 +24,14 @@ const regex = (re: RegExp) => {
   if (re.flags !== '') throw new Error(`regular expression /${re.source}/${re.flags} has flags SQL would not apply`);
   return lit(re.source);
 };
+/**
+ * TIMESTAMP's common full form — seconds, at most six fraction digits, an explicit `Z` or
+ * `±hh[:]mm` zone — within the bounds its parts are checked against (year ≥ 100, hour ≤ 23,
+ * minute and second ≤ 59, offset ≤ 18:00): text DuckDB's timestamp cast reads as the JavaScript
+ * parser does, so such values are cast rather than taken apart.
+ */
+const FAST_TIMESTAMP = /^(?:[1-9]\d{3}|0[1-9]\d{2})-\d{2}-\d{2}[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:Z|[+-](?:(?:0\d|1[0-7]):?[0-5]\d|18:?00))$/;
+
 const TRUE_WORDS = ['true', 't', 'yes', 'y', '1'];
 const FALSE_WORDS = ['false', 'f', 'no', 'n', '0'];
 const INTEGER_BASES = new Set(['int16', 'int32', 'int64']);
@@ -416,11 +424,16 @@ export class SqlPlan {
    * (`''` → null): a layer of their own, so the checks and the value read them instead of casting
    * the group text again at every use.
    */
-  private parts(f: FieldContract, i: number, re: RegExp, groups: string[], ints: Record<string, string> = {}): string[] {
+  private parts(f: FieldContract, i: number, re: RegExp, groups: string[], ints: Record<string, string> = {}, skip?: string): string[] {
     const g = `"__g${i}"`;
     const extract = `regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}])`;
-    // A value cast by its row's data type is parsed only in the rows of that type (the rest never read it).
-    const gate = f.cast_by ? `lower(s.${ident(f.cast_by)}) IN (${(f.when ?? []).map((w) => lit(w.toLowerCase())).join(', ') || 'NULL'})` : undefined;
+    // A value cast by its row's data type is parsed only in the rows of that type (the rest never
+    // read it); `skip`: rows whose value comes another way.
+    const gates = [
+      ...(f.cast_by ? [`lower(s.${ident(f.cast_by)}) IN (${(f.when ?? []).map((w) => lit(w.toLowerCase())).join(', ') || 'NULL'})`] : []),
+      ...(skip ? [`NOT ${skip}`] : []),
+    ];
+    const gate = gates.length ? gates.join(' AND ') : undefined;
     this.inner.push(`${gate ? `CASE WHEN ${gate} THEN ${extract} END` : extract} AS ${g}`);
     return groups.map((p) => {
       const name = `"__${p}${i}"`;
@@ -447,18 +460,29 @@ export class SqlPlan {
       `(CASE WHEN ${g}.z = '' THEN ${naive} WHEN ${g}.z IN ('Z', 'z', 'UTC') THEN 0 ` +
       `ELSE (CASE WHEN ${g}.z[1] = '-' THEN -1 ELSE 1 END) * (CAST(${g}.z[2:3] AS INTEGER) * 60 + coalesce(CAST(nullif(replace(${g}.z[4:], ':', ''), '') AS INTEGER), 0)) END)`;
     const orZero = (p: string) => `coalesce(CAST(nullif(${g}.${p}, '') AS INTEGER), 0)`;
-    const [y, mo, d, h, mi, sec, us, off] = this.parts(f, i, TIMESTAMP, ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z'], {
-      h: orZero('h'),
-      mi: orZero('mi'),
-      s: orZero('s'),
-      f: `CAST(rpad(${g}.f, 6, '0')[1:6] AS BIGINT)`,
-      z: offset,
-    }) as [string, string, string, string, string, string, string, string];
+    // The common full form with an explicit zone, within every bound the parts' checks apply, is
+    // DuckDB's own timestamp text: cast, not taken apart (the streamed COPY of a 65k-row file of
+    // observations 145–149 → 125–128 ms).
+    const fast = `"__fast${i}"`;
+    this.inner.push(`regexp_full_match(s.${ident(f.source)}, ${regex(FAST_TIMESTAMP)}) AS ${fast}`);
+    const cast = `"__cast${i}"`;
+    this.derived[0].push(`CASE WHEN ${fast} THEN TRY_CAST(${ident(f.source)} AS TIMESTAMPTZ) END AS ${cast}`);
+    const [y, mo, d, h, mi, sec, us, off] = this.parts(
+      f,
+      i,
+      TIMESTAMP,
+      ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z'],
+      { h: orZero('h'), mi: orZero('mi'), s: orZero('s'), f: `CAST(rpad(${g}.f, 6, '0')[1:6] AS BIGINT)`, z: offset },
+      `coalesce(regexp_full_match(s.${ident(f.source)}, ${regex(FAST_TIMESTAMP)}), FALSE)`,
+    ) as [string, string, string, string, string, string, string, string];
     const instant = `make_timestamp(epoch_us(make_timestamp(${y}, ${mo}, ${d}, ${h}, ${mi}, ${sec}::DOUBLE)) - ${off}::BIGINT * 60000000 + ${us})::TIMESTAMPTZ`;
     // Checked without functions that throw (DuckDB's try() falls back to row-at-a-time): CASE
     // computes the instant only for rows that passed.
     const valid = this.once(i, `${y} >= 100 AND ${validDate(y, mo, d)} AND ${h} <= 23 AND ${mi} <= 59 AND ${sec} <= 59 AND abs(${off}) <= 1080`);
-    return { value: `CASE WHEN ${raw} <> '' AND ${valid} THEN ${instant} END`, ok: `${raw} = '' OR ${valid}` };
+    return {
+      value: `CASE WHEN ${fast} THEN ${cast} WHEN ${raw} <> '' AND ${valid} THEN ${instant} END`,
+      ok: `${raw} = '' OR (CASE WHEN ${fast} THEN ${cast} IS NOT NULL ELSE ${valid} END)`,
+    };
   }
 }
 
