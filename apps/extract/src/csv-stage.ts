@@ -282,7 +282,7 @@ async function readLookups(
   };
   try {
     for (const [i, join] of lookups.joins.entries()) {
-      const theirs = [...(await describeQuery(client, join.sql))];
+      const theirs = await describeQuery(client, join.sql);
       const named = new Map(theirs.map((d) => [d.name, d]));
       for (const { main, lookup } of join.on) {
         const kind = LOOKUP_KEY_TYPES[own.get(main)?.pgType as PgType];

@@ -344,21 +344,21 @@ export async function scanDelta(opts: DeltaScanOptions): Promise<DeltaScan | { f
  * sorted by key, into `path`: one pass over the base keys testing each against the flags' bits.
  * False, and nothing written, past `limit` superseded keys (the run is then a full one).
  */
-async function supersededByBits(session: NativeSession, index: string, bits: FlagBits, path: string, limit: number): Promise<boolean> {
+export async function supersededByBits(session: NativeSession, index: string, bits: FlagBits, path: string, limit: number): Promise<boolean> {
   const keys: number[] = [];
   const quarantined: boolean[] = [];
-  // Keys outside the bits' range were never flagged unchanged: all superseded, read by DuckDB below.
+  // Keys outside the bits' range were never flagged unchanged: all superseded, counted here as -1
+  // and written from the index by DuckDB below.
   const inside = `key BETWEEN 0 AND ${bits.maxKey}`;
-  const [outside] = await session.rows(`SELECT count(*) AS n FROM (${index}) b WHERE NOT (${inside})`);
-  let found = Number(outside?.n ?? 0);
-  if (found > limit) return false;
-  for await (const chunk of session.chunks(`SELECT CAST(key AS INTEGER) AS key, q FROM (${index}) b WHERE ${inside}`)) {
+  let found = 0;
+  for await (const chunk of session.chunks(`SELECT CASE WHEN ${inside} THEN CAST(key AS INTEGER) ELSE -1 END AS key, q FROM (${index}) b`)) {
     const key = chunk.getColumnVector(0);
     const q = chunk.getColumnVector(1);
     for (let i = 0; i < chunk.rowCount; i++) {
       const k = key.getItem(i) as number;
       if (bits.unchanged(k)) continue;
       if (++found > limit) return false;
+      if (k < 0) continue;
       keys.push(k);
       quarantined.push(q.getItem(i) === true);
     }

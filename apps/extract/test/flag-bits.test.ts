@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeSession } from '@lake/parquet';
 import { describe, expect, it } from 'vitest';
-import { FlagBits } from '../src/delta-extract.js';
+import { FlagBits, supersededByBits } from '../src/delta-extract.js';
 import { resplit, seededRandom } from './pg-copy-db.js';
 
 /** PostgreSQL's CSV of a delta scan's flags: `key,unchanged,org` (org empty for NULL). */
@@ -55,5 +59,35 @@ describe('FlagBits', () => {
     expect(dense('')).toBe(true);
     // Nothing flagged: no key is unchanged.
     expect(new FlagBits(100).unchanged(0)).toBe(false);
+  });
+});
+
+describe('supersededByBits', () => {
+  it('supersedes the base keys not flagged unchanged, those past the bits included, sorted, or gives up past the limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lake-flag-bits-'));
+    const session = await NativeSession.open();
+    try {
+      const base = join(dir, 'keys.parquet');
+      // Key 2^40 lies past the bits (a row deleted since, say): superseded whatever the flags say.
+      await session.run(
+        `COPY (SELECT * FROM (VALUES (7::BIGINT, false), (3, true), (1, false), (1099511627776, true), (5, false)) v(key, q)) TO '${base}' (FORMAT parquet)`,
+      );
+      const bits = new FlagBits(100);
+      const r = bits.reader();
+      r.read(Buffer.from('5,1,1\n1,1,1\n9,0,1\n'));
+      r.end();
+      const out = join(dir, 'superseded.parquet');
+      const index = `SELECT key, q FROM read_parquet('${base}')`;
+      expect(await supersededByBits(session, index, bits, out, 3)).toBe(true);
+      expect(await session.rows(`SELECT key, q FROM read_parquet('${out}')`)).toEqual([
+        { key: 3n, q: true },
+        { key: 7n, q: false },
+        { key: 1099511627776n, q: true },
+      ]);
+      expect(await supersededByBits(session, index, bits, join(dir, 'over.parquet'), 2)).toBe(false);
+    } finally {
+      session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
