@@ -31,6 +31,11 @@ const regex = (re: RegExp) => {
  * parser does, so such values are cast rather than taken apart.
  */
 const FAST_TIMESTAMP = /^(?:[1-9]\d{3}|0[1-9]\d{2})-\d{2}-\d{2}[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:Z|[+-](?:(?:0\d|1[0-7]):?[0-5]\d|18:?00))$/;
+/**
+ * FAST_TIMESTAMP, the zone optional, or a date alone: for fields whose naive times are UTC, the
+ * zone DuckDB's cast reads them in (the native writers' session zone).
+ */
+const FAST_TIMESTAMP_UTC = /^(?:[1-9]\d{3}|0[1-9]\d{2})-\d{2}-\d{2}(?:[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:Z|[+-](?:(?:0\d|1[0-7]):?[0-5]\d|18:?00))?)?$/;
 
 const TRUE_WORDS = ['true', 't', 'yes', 'y', '1'];
 const FALSE_WORDS = ['false', 'f', 'no', 'n', '0'];
@@ -424,22 +429,27 @@ export class SqlPlan {
    * (`''` → null): a layer of their own, so the checks and the value read them instead of casting
    * the group text again at every use.
    */
-  private parts(f: FieldContract, i: number, re: RegExp, groups: string[], ints: Record<string, string> = {}, skip?: string): string[] {
+  private parts(f: FieldContract, i: number, re: RegExp, groups: string[]): string[] {
     const g = `"__g${i}"`;
-    const extract = `regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}])`;
-    // A value cast by its row's data type is parsed only in the rows of that type (the rest never
-    // read it); `skip`: rows whose value comes another way.
-    const gates = [
-      ...(f.cast_by ? [`lower(s.${ident(f.cast_by)}) IN (${(f.when ?? []).map((w) => lit(w.toLowerCase())).join(', ') || 'NULL'})`] : []),
-      ...(skip ? [`NOT ${skip}`] : []),
-    ];
-    const gate = gates.length ? gates.join(' AND ') : undefined;
-    this.inner.push(`${gate ? `CASE WHEN ${gate} THEN ${extract} END` : extract} AS ${g}`);
+    this.inner.push(`${this.groups(f, re, groups)} AS ${g}`);
     return groups.map((p) => {
       const name = `"__${p}${i}"`;
-      this.derived[0].push(`${ints[p] ?? `CAST(nullif(${g}.${p}, '') AS INTEGER)`} AS ${name}`);
+      this.derived[0].push(`CAST(nullif(${g}.${p}, '') AS INTEGER) AS ${name}`);
       return name;
     });
+  }
+
+  /**
+   * `regexp_extract` of a text field's groups: a value cast by its row's data type is parsed only
+   * in the rows of that type (the rest never read it), and, with `unless`, not in rows it holds for.
+   */
+  private groups(f: FieldContract, re: RegExp, groups: string[], unless?: string): string {
+    const extract = `regexp_extract(s.${ident(f.source)}, ${regex(re)}, [${groups.map(lit).join(', ')}])`;
+    const gates = [
+      ...(f.cast_by ? [`lower(s.${ident(f.cast_by)}) IN (${(f.when ?? []).map((w) => lit(w.toLowerCase())).join(', ') || 'NULL'})`] : []),
+      ...(unless ? [`NOT ${unless}`] : []),
+    ];
+    return gates.length ? `CASE WHEN ${gates.join(' AND ')} THEN ${extract} END` : extract;
   }
 
   /** A field's validity over its parts, computed once per row (in the layer after the parts). */
@@ -451,34 +461,36 @@ export class SqlPlan {
 
   /** `parseTimestampText`: ISO-8601-like text, offsets honoured, naive times in the field's zone. */
   private timestamp(raw: string, f: FieldContract, i: number): FieldSql {
-    const g = `"__g${i}"`;
+    const source = `s.${ident(f.source)}`;
     // The naive zone's offset, exactly as the JavaScript parser reads it (undefined: invalid zone).
     const epochOfNaive = parseTimestampText('1970-01-01T00:00:00', f.timezone ?? 'UTC');
     const naive = epochOfNaive === undefined ? 'NULL' : String(-epochOfNaive / 60_000_000n);
-    // The zone group is `Z`, `z`, `UTC` or `±hh[[:]mm]`: the hours are its 2nd and 3rd characters.
-    const offset =
-      `(CASE WHEN ${g}.z = '' THEN ${naive} WHEN ${g}.z IN ('Z', 'z', 'UTC') THEN 0 ` +
-      `ELSE (CASE WHEN ${g}.z[1] = '-' THEN -1 ELSE 1 END) * (CAST(${g}.z[2:3] AS INTEGER) * 60 + coalesce(CAST(nullif(replace(${g}.z[4:], ':', ''), '') AS INTEGER), 0)) END)`;
-    const orZero = (p: string) => `coalesce(CAST(nullif(${g}.${p}, '') AS INTEGER), 0)`;
-    // The common full form with an explicit zone, within every bound the parts' checks apply, is
-    // DuckDB's own timestamp text: cast, not taken apart (the streamed COPY of a 65k-row file of
-    // observations 145–149 → 125–128 ms).
+    // The common forms, within every bound the parts' checks apply, are DuckDB's own timestamp
+    // text: cast, not taken apart (the streamed COPY of a 65k-row file of observations 145–149 →
+    // 125–128 ms for explicit zones; 149–153 → 132–145 ms with naive times and dates in UTC too).
+    const fastForm = epochOfNaive === 0n ? FAST_TIMESTAMP_UTC : FAST_TIMESTAMP;
+    const isFast = `coalesce(regexp_full_match(${source}, ${regex(fastForm)}), FALSE)`;
     const fast = `"__fast${i}"`;
-    this.inner.push(`regexp_full_match(s.${ident(f.source)}, ${regex(FAST_TIMESTAMP)}) AS ${fast}`);
+    this.inner.push(`${isFast} AS ${fast}`);
     const cast = `"__cast${i}"`;
     this.derived[0].push(`CASE WHEN ${fast} THEN TRY_CAST(${ident(f.source)} AS TIMESTAMPTZ) END AS ${cast}`);
-    const [y, mo, d, h, mi, sec, us, off] = this.parts(
-      f,
-      i,
-      TIMESTAMP,
-      ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z'],
-      { h: orZero('h'), mi: orZero('mi'), s: orZero('s'), f: `CAST(rpad(${g}.f, 6, '0')[1:6] AS BIGINT)`, z: offset },
-      `coalesce(regexp_full_match(s.${ident(f.source)}, ${regex(FAST_TIMESTAMP)}), FALSE)`,
-    ) as [string, string, string, string, string, string, string, string];
+    // The rest are taken apart by the parser's own expression, in the rows that need it only: its
+    // parts are written out where they are used, inside the CASE branch those rows take, not as
+    // columns every row computes (those columns cost a quarter of the COPY).
+    const g = `"__g${i}"`;
+    this.inner.push(`${this.groups(f, TIMESTAMP, ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z'], isFast)} AS ${g}`);
+    const int = (p: string) => `CAST(nullif(${g}.${p}, '') AS INTEGER)`;
+    const orZero = (p: string) => `coalesce(${int(p)}, 0)`;
+    const [y, mo, d, h, mi, sec] = [int('y'), int('mo'), int('d'), orZero('h'), orZero('mi'), orZero('s')];
+    const us = `CAST(rpad(${g}.f, 6, '0')[1:6] AS BIGINT)`;
+    // The zone group is `Z`, `z`, `UTC` or `±hh[[:]mm]`: the hours are its 2nd and 3rd characters.
+    const off =
+      `(CASE WHEN ${g}.z = '' THEN ${naive} WHEN ${g}.z IN ('Z', 'z', 'UTC') THEN 0 ` +
+      `ELSE (CASE WHEN ${g}.z[1] = '-' THEN -1 ELSE 1 END) * (CAST(${g}.z[2:3] AS INTEGER) * 60 + coalesce(CAST(nullif(replace(${g}.z[4:], ':', ''), '') AS INTEGER), 0)) END)`;
     const instant = `make_timestamp(epoch_us(make_timestamp(${y}, ${mo}, ${d}, ${h}, ${mi}, ${sec}::DOUBLE)) - ${off}::BIGINT * 60000000 + ${us})::TIMESTAMPTZ`;
     // Checked without functions that throw (DuckDB's try() falls back to row-at-a-time): CASE
     // computes the instant only for rows that passed.
-    const valid = this.once(i, `${y} >= 100 AND ${validDate(y, mo, d)} AND ${h} <= 23 AND ${mi} <= 59 AND ${sec} <= 59 AND abs(${off}) <= 1080`);
+    const valid = `coalesce(${y} >= 100 AND ${validDate(y, mo, d)} AND ${h} <= 23 AND ${mi} <= 59 AND ${sec} <= 59 AND abs(${off}) <= 1080, FALSE)`;
     return {
       value: `CASE WHEN ${fast} THEN ${cast} WHEN ${raw} <> '' AND ${valid} THEN ${instant} END`,
       ok: `${raw} = '' OR (CASE WHEN ${fast} THEN ${cast} IS NOT NULL ELSE ${valid} END)`,
