@@ -21,6 +21,7 @@ export interface FeedOptions {
 export class ExtractFeed {
   private given: StagedFile[] = [];
   private final: ExtractResult | undefined;
+  private closed = false;
 
   private constructor(
     private readonly catalog: Catalog,
@@ -66,7 +67,7 @@ export class ExtractFeed {
         pause = 10;
         continue;
       }
-      if (this.final) return;
+      if (this.final || this.closed) return;
       const shared = this.shared as NonNullable<ExtractFeed['shared']>;
       const state = await stageProgress<ExtractProgress>(this.catalog, this.runId, 'extract');
       if (!state || state.attempts !== shared.attempts) throw new ExtractRestarted(`the extract of ${this.runId} started over`);
@@ -87,6 +88,11 @@ export class ExtractFeed {
       await sleep(pause);
       pause = Math.min(pause * 2, this.maxPauseMs);
     }
+  }
+
+  /** Ends `files` at its next look at the catalog (a transform that failed stops waiting). */
+  close(): void {
+    this.closed = true;
   }
 
   /** True when `files` begins with every file given so far. */
