@@ -1,4 +1,4 @@
-import { catalogConfig, queueConfig, storeConfig } from '@lake/config';
+import { CPU_NICE, catalogConfig, queueConfig, storeConfig } from '@lake/config';
 import { openCatalog } from '@lake/catalog';
 import { createLogger } from '@lake/logging';
 import { LakeQueues, runWorker, startStageWorker } from '@lake/queue';
@@ -26,4 +26,4 @@ const worker = startStageWorker(
   }),
   { connection: queueConfig(env), concurrency: env.LAKE_CONCURRENCY, lockDurationMs: env.LAKE_LOCK_DURATION_MS, failpoints: env.LAKE_FAILPOINTS },
 );
-await runWorker({ app: 'catalog', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => queues.close(), () => catalog.close()] });
+await runWorker({ app: 'catalog', worker, healthPort: env.LAKE_HEALTH_PORT, nice: env.LAKE_CPU_NICE ?? CPU_NICE.catalog, log, closers: [() => queues.close(), () => catalog.close()] });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { catalogConfig, queueConfig, sourceDbUrl, storeConfig } from '@lake/config';
+import { CPU_NICE, catalogConfig, queueConfig, sourceDbUrl, storeConfig } from '@lake/config';
 import { failRun, openCatalog } from '@lake/catalog';
 import { createLogger } from '@lake/logging';
 import { configureNativeWriter } from '@lake/parquet';
@@ -27,4 +27,4 @@ const worker = startStageWorker('extract', createExtractProcessor({ catalog, sto
   failpoints: env.LAKE_FAILPOINTS,
   onFinalFailure: (job, err) => failRun(catalog, job.runId, 'extract', err.message),
 });
-await runWorker({ app: 'extract', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => catalog.close()] });
+await runWorker({ app: 'extract', worker, healthPort: env.LAKE_HEALTH_PORT, nice: env.LAKE_CPU_NICE ?? CPU_NICE.extract, log, closers: [() => catalog.close()] });

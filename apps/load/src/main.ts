@@ -1,4 +1,4 @@
-import { catalogConfig, queueConfig, storeConfig } from '@lake/config';
+import { CPU_NICE, catalogConfig, queueConfig, storeConfig } from '@lake/config';
 import { failRun, openCatalog } from '@lake/catalog';
 import { createLogger } from '@lake/logging';
 import { runWorker, startStageWorker } from '@lake/queue';
@@ -31,4 +31,4 @@ const worker = startStageWorker(
     onFinalFailure: (job, err) => failRun(catalog, job.runId, 'load', err.message),
   },
 );
-await runWorker({ app: 'load', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => catalog.close()] });
+await runWorker({ app: 'load', worker, healthPort: env.LAKE_HEALTH_PORT, nice: env.LAKE_CPU_NICE ?? CPU_NICE.load, log, closers: [() => catalog.close()] });

@@ -1,4 +1,4 @@
-import { catalogConfig, queueConfig } from '@lake/config';
+import { CPU_NICE, catalogConfig, queueConfig } from '@lake/config';
 import { openCatalog, registerContract } from '@lake/catalog';
 import { loadContracts } from '@lake/contracts';
 import { createLogger } from '@lake/logging';
@@ -25,4 +25,4 @@ const worker = startStageWorker('scheduler', createSchedulerProcessor({ catalog,
   lockDurationMs: env.LAKE_LOCK_DURATION_MS,
   failpoints: env.LAKE_FAILPOINTS,
 });
-await runWorker({ app: 'scheduler', worker, healthPort: env.LAKE_HEALTH_PORT, log, closers: [() => queues.close(), () => catalog.close()] });
+await runWorker({ app: 'scheduler', worker, healthPort: env.LAKE_HEALTH_PORT, nice: env.LAKE_CPU_NICE ?? CPU_NICE.scheduler, log, closers: [() => queues.close(), () => catalog.close()] });

@@ -61,6 +61,8 @@ export const runtimeEnv = z.object({
   LAKE_DUCKDB_MEMORY_LIMIT: z.string().regex(/^[1-9][0-9]*(KB|MB|GB)$/).default('64MB'),
   /** DuckDB's threads in the extract and transform workers. */
   LAKE_DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Nice value (0–19) of the worker's threads; unset: the app's default (`CPU_NICE`). */
+  LAKE_CPU_NICE: z.coerce.number().int().min(0).max(19).optional(),
   /** Comma-separated failpoints (`load.after-commit`) where crash tests stop a worker. */
   LAKE_FAILPOINTS: z
     .string()

@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getPriority, setPriority } from 'node:os';
 import type { Worker } from 'bullmq';
 
 export interface WorkerRuntimeOptions {
@@ -10,6 +12,8 @@ export interface WorkerRuntimeOptions {
   /** Extra readiness checks (catalog reachable, store reachable...). */
   ready?: () => Promise<boolean>;
   log: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Nice value of every thread of the process, lower priority than 0 only (see `setProcessNice`). */
+  nice?: number;
   /** Closed after the worker, in order (catalog pool, queues...). */
   closers?: Array<() => Promise<void>>;
   /**
@@ -31,6 +35,7 @@ export interface WorkerRuntime {
  * release it when the grace period ends).
  */
 export async function runWorker(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  if (opts.nice) setProcessNice(opts.nice);
   const counters = { completed: 0, failed: 0, active: 0 };
   const started = Date.now();
   opts.worker.on('active', () => counters.active++);
@@ -106,6 +111,28 @@ export async function runWorker(opts: WorkerRuntimeOptions): Promise<WorkerRunti
       void stop().then(() => process.exit(0));
     });
   }
-  opts.log.info({ app: opts.app, queue: opts.worker.name, healthPort: port }, 'worker started');
+  opts.log.info({ app: opts.app, queue: opts.worker.name, healthPort: port, nice: getPriority() }, 'worker started');
   return { port, stop };
+}
+
+/**
+ * Sets the nice value of every thread of this process. Linux schedules threads, not processes:
+ * `setpriority` on the process id changes its main thread only, while the threads already running
+ * (V8's, libuv's pool, DuckDB's) keep theirs; threads started later inherit their creator's.
+ * Elsewhere the process as a whole.
+ */
+export function setProcessNice(nice: number): void {
+  let threads: number[];
+  try {
+    threads = readdirSync('/proc/self/task').map(Number);
+  } catch {
+    threads = [0];
+  }
+  for (const tid of threads) {
+    try {
+      setPriority(tid, nice);
+    } catch {
+      // A thread that has ended since the listing.
+    }
+  }
 }
