@@ -14,7 +14,7 @@ import type { ColumnSpec } from '@lake/contracts';
 import { duckdbType, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import { parseLakeType } from '@lake/contracts';
 import type { ClientBase } from 'pg';
-import { type ColumnDescriptor, copyOut, describeQuery, type PgType } from './pg-copy/index.js';
+import { type ColumnDescriptor, copyOut, copyOutRows, describeQuery, type PgType } from './pg-copy/index.js';
 import type { LookupJoin } from './source-query.js';
 
 /** How DuckDB reads each PostgreSQL type's CSV text; types not listed take the binary path. */
@@ -114,7 +114,6 @@ export async function* stageThroughCsv(
   /** The open CSV part. Written synchronously: the one libuv pool thread is DuckDB's meanwhile. */
   let out: number | undefined;
   let records = 0;
-  const scanner = new CsvRecordScanner();
   const open = () => {
     out = openSync(opts.csvPath(index), 'w');
     records = 0;
@@ -154,30 +153,24 @@ export async function* stageThroughCsv(
     return done;
   };
   try {
-    // copyOut reads and discards the rest when this stops early, so the connection and its
+    // copyOutRows reads and discards the rest when this stops early, so the connection and its
     // transaction stay usable for the binary path.
+    // PostgreSQL sends each row as a message of its own: blocks end after every `fileRows` rows,
+    // where a part ends, and no byte of the CSV is read here to find its records.
     let sent = -1;
-    let scanned = 0;
-    for await (const chunk of copyOut(client, query, { format: 'csv', onRowCount: (n) => (sent = n) })) {
-      for (let start = 0; start < chunk.length; ) {
-        if (out === undefined) open();
-        const { count, end } = scanner.next(chunk, start, opts.fileRows - records);
-        records += count;
-        scanned += count;
-        if (end === -1) {
-          write(chunk.subarray(start));
-          break;
-        }
-        // The part holds `fileRows` records: it converts while the next part is read.
-        write(chunk.subarray(start, end));
-        start = end;
-        const done = await handOver();
-        if (done) yield done;
-      }
+    let received = 0;
+    for await (const block of copyOutRows(client, query, { format: 'csv', splitEvery: opts.fileRows, onRowCount: (n) => (sent = n) })) {
+      if (out === undefined) open();
+      write(block.bytes);
+      records += block.rows;
+      received += block.rows;
+      if (records < opts.fileRows) continue;
+      // The part holds `fileRows` rows: it converts while the next part is read.
+      const done = await handOver();
+      if (done) yield done;
     }
-    if (scanner.inQuote) throw new CsvUnreadable('the CSV stream ended inside a quoted field');
-    // Each part's rows are DuckDB's count of its records; the records are PostgreSQL's rows.
-    if (scanned !== sent) throw new CsvUnreadable(`PostgreSQL sent ${sent} rows but the CSV stream held ${scanned} records`);
+    // Each part's rows are DuckDB's count of its records; the messages are PostgreSQL's rows.
+    if (received !== sent) throw new CsvUnreadable(`PostgreSQL sent ${sent} rows but ${received} row messages`);
     if (out !== undefined) {
       const done = await handOver();
       if (done) yield done;
@@ -196,38 +189,6 @@ export async function* stageThroughCsv(
     if (converting) await converting.then((w) => rm(w.path, { force: true }), () => undefined);
     for (const { table } of reading.lookups) await session.dropTable(table);
     session.close();
-  }
-}
-
-/**
- * Finds where records end in CSV fed chunk by chunk: at a newline outside quotes (a quoted field
- * may hold newlines; `""` inside one toggles twice). A plain loop over the bytes: PostgreSQL
- * quotes every JSON value and doubles its quotes, so the bench's rows hold dozens of quotes each,
- * and jumping between them with `indexOf` (a native call per quote) cost 1.3 s of the extract's
- * main thread per 1M rows; this loop takes ~0.6 s.
- */
-export class CsvRecordScanner {
-  inQuote = false;
-
-  /**
-   * Scans `chunk` from `from` for at most `limit` record ends: how many it found and the offset
-   * just past the last of them when it found `limit` (else -1, the chunk ending first).
-   */
-  next(chunk: Uint8Array, from: number, limit: number): { count: number; end: number } {
-    // Quote parity as an integer flipped without a branch: half the time of toggling a boolean.
-    let odd = this.inQuote ? 1 : 0;
-    let count = 0;
-    const n = chunk.length;
-    for (let i = from; i < n; i++) {
-      const b = chunk[i] as number;
-      odd ^= +(b === 0x22);
-      if (b === 0x0a && odd === 0 && ++count === limit) {
-        this.inQuote = false;
-        return { count, end: i + 1 };
-      }
-    }
-    this.inQuote = odd === 1;
-    return { count, end: -1 };
   }
 }
 

@@ -6,10 +6,10 @@ import { type ColumnSpec, loadContract } from '@lake/contracts';
 import { NativeParquetWriter, NativeSession, readKeyValueMetadata, fileSource } from '@lake/parquet';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvRecordScanner, CsvUnreadable, type CsvStageOptions, csvStageable, LOOKUP_MAX_BYTES, stageThroughCsv } from '../src/csv-stage.js';
+import { CsvUnreadable, type CsvStageOptions, csvStageable, LOOKUP_MAX_BYTES, stageThroughCsv } from '../src/csv-stage.js';
 import { BinaryCopyDecoder, copyOutBinary, describeQuery } from '../src/pg-copy/index.js';
 import { type LookupJoin, sourceQuery, sourceQueryWithLookups, stagingType } from '../src/source-query.js';
-import { connectTestClient, resplit, seededRandom, uniqueName } from './pg-copy-db.js';
+import { connectTestClient, uniqueName } from './pg-copy-db.js';
 
 const SCHEMAS = fileURLToPath(new URL('../../../schemas', import.meta.url));
 
@@ -303,49 +303,5 @@ describe('lookups joined in DuckDB', () => {
     expect(sourceQueryWithLookups(await contract('sensor/iot_sensors'), 3)).toBeUndefined();
     expect(sourceQueryWithLookups(await contract('genotype/calls'), 3)).toBeUndefined();
     expect(sourceQueryWithLookups(await contract('climate/weather_historical'))).toBeUndefined();
-  });
-});
-
-describe('CsvRecordScanner', () => {
-  it('finds the same record ends however the stream is cut', () => {
-    const random = seededRandom(7);
-    const cells = ['', 'a', '""', '"x,y"', '"line\nbreak"', '"say ""hi""\n"', '"\n\n"', '12.5', '""""'];
-    const records: string[] = [];
-    for (let r = 0; r < 400; r++) {
-      const n = 1 + Math.floor(random() * 4);
-      records.push(`${Array.from({ length: n }, () => cells[Math.floor(random() * cells.length)]).join(',')}\n`);
-    }
-    const bytes = Buffer.from(records.join(''));
-    const expected: number[] = [];
-    let at = 0;
-    for (const r of records) expected.push((at += Buffer.byteLength(r)));
-    // Asking for one record at a time, or up to several (as staging asks for the rest of a part).
-    for (const [seed, limit] of [[1, 1], [2, 1], [3, 5], [4, 37]] as const) {
-      const scanner = new CsvRecordScanner();
-      const ends: number[] = [];
-      const counted: number[] = [];
-      let offset = 0;
-      let pending = 0;
-      for (const chunk of resplit(bytes, 7, seed)) {
-        for (let start = 0; start < chunk.length; ) {
-          const { count, end } = scanner.next(chunk, start, limit - pending);
-          counted.push(count);
-          pending += count;
-          if (end === -1) break;
-          expect(pending).toBe(limit);
-          pending = 0;
-          ends.push(offset + end);
-          start = end;
-        }
-        offset += chunk.length;
-      }
-      const total = counted.reduce((a, b) => a + b, 0);
-      expect(total).toBe(records.length);
-      expect(ends).toEqual(expected.filter((_, i) => (i + 1) % limit === 0));
-      expect(scanner.inQuote).toBe(false);
-    }
-    const open = new CsvRecordScanner();
-    expect(open.next(Buffer.from('"open\n'), 0, 1)).toEqual({ count: 0, end: -1 });
-    expect(open.inQuote).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { ColumnBatch, LakeValue } from '@lake/contracts';
 import type pg from 'pg';
@@ -9,9 +10,10 @@ import {
   copyOut,
   copyOutBinary,
   copyOutColumnBatches,
+  copyOutRows,
   describeQuery,
 } from '../src/pg-copy/index.js';
-import { connectTestClient, resplit, uniqueName } from './pg-copy-db.js';
+import { connectTestClient, resplit, TEST_DATABASE_URL, uniqueName } from './pg-copy-db.js';
 
 let client: pg.Client;
 let table: string;
@@ -301,6 +303,63 @@ describe('PostgreSQL\'s row count', () => {
       }
       expect(empty).toEqual([0]);
     }
+  });
+});
+
+describe('copyOutRows', () => {
+  it('gives PostgreSQL\'s COPY bytes in blocks of whole rows, ending after every `splitEvery` rows', async () => {
+    // Rows of 0 to ~3.5 KB whose quoted fields hold quotes, commas and newlines: messages and their
+    // headers fall across the socket's chunks.
+    const n = 20_000;
+    const sql = `SELECT g, repeat('x", ' || chr(10), g % 700) AS pad, CASE WHEN g % 3 = 0 THEN NULL ELSE '"' || g || '"' END AS q FROM generate_series(1, ${n}) g`;
+    const row = (g: number) => `${g},"${'x"", \n'.repeat(g % 700)}",${g % 3 === 0 ? '' : `"""${g}"""`}\n`;
+    const rows = Array.from({ length: n }, (_, i) => row(i + 1));
+    // PostgreSQL's own COPY (psql): the same text.
+    const fromPsql = execFileSync('psql', [TEST_DATABASE_URL, '-X', '-q', '-c', `COPY (${sql}) TO STDOUT (FORMAT csv)`], { maxBuffer: 1 << 30 });
+    expect(fromPsql.toString()).toBe(rows.join(''));
+    for (const splitEvery of [1, 37, 4096, 0]) {
+      const parts: Buffer[][] = [[]];
+      let inPart = 0;
+      let blocks = 0;
+      const sent: number[] = [];
+      for await (const block of copyOutRows(client, sql, { format: 'csv', splitEvery, onRowCount: (c) => sent.push(c) })) {
+        (parts.at(-1) as Buffer[]).push(block.bytes);
+        inPart += block.rows;
+        blocks++;
+        if (splitEvery > 0 && inPart === splitEvery) {
+          parts.push([]);
+          inPart = 0;
+        }
+        // A block never runs past a split.
+        if (splitEvery > 0) expect(inPart).toBeLessThan(splitEvery);
+      }
+      expect(sent).toEqual([n]);
+      expect(Buffer.concat(parts.flat()).equals(fromPsql)).toBe(true);
+      if (splitEvery === 0) {
+        expect(blocks).toBeGreaterThan(1);
+        continue;
+      }
+      // Each part holds exactly its rows.
+      const expected: string[] = [];
+      for (let i = 0; i < n; i += splitEvery) expected.push(rows.slice(i, i + splitEvery).join(''));
+      if (n % splitEvery === 0) expected.push('');
+      expect(parts.map((p) => Buffer.concat(p).toString())).toEqual(expected);
+    }
+    // The connection is intact after a stream stopped early.
+    for await (const _ of copyOutRows(client, sql, { format: 'csv', splitEvery: 10 })) break;
+    expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('rejects with PostgreSQL\'s error and leaves the connection usable', async () => {
+    const failing = 'SELECT CASE WHEN g < 50000 THEN g ELSE 1 / (g - g) END AS g FROM generate_series(1, 60000) g';
+    let rows = 0;
+    await expect(
+      (async () => {
+        for await (const block of copyOutRows(client, failing, { format: 'csv', splitEvery: 1000 })) rows += block.rows;
+      })(),
+    ).rejects.toThrow(/division by zero/);
+    expect(rows).toBeLessThan(60_000);
+    expect((await client.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { Readable, ReadableOptions } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ClientBase } from 'pg';
-import copyStreams from 'pg-copy-streams';
+import { CopyOutQuery, type RowBlock } from './copy-out-query.js';
 
 /** Options for {@link copyOut}. */
 export interface CopyOutOptions {
@@ -18,6 +18,12 @@ export interface CopyOutOptions {
   onRowCount?: (rows: number) => void;
 }
 
+/** Options for {@link copyOutRows}. */
+export interface CopyOutRowsOptions extends CopyOutOptions {
+  /** End a block after every this many rows (0: only where socket chunks end). @defaultValue 0 */
+  splitEvery?: number;
+}
+
 /**
  * Runs `COPY (sql) TO STDOUT (FORMAT binary)` (or `csv`) on an already-connected client and yields the raw
  * COPY data as it arrives. Reading is paced by the consumer: while it does not pull, the socket is
@@ -27,15 +33,19 @@ export interface CopyOutOptions {
  * If the consumer stops early, the rest of the COPY is read and discarded so the client stays
  * usable and the transaction intact; a query error rejects the iteration with PostgreSQL's error.
  */
-export async function* copyOut(
-  client: ClientBase,
-  sql: string,
-  options: CopyOutOptions = {},
-): AsyncGenerator<Buffer, void, undefined> {
+export async function* copyOut(client: ClientBase, sql: string, options: CopyOutOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+  for await (const block of copyOutRows(client, sql, options)) yield block.bytes;
+}
+
+/**
+ * {@link copyOut} as blocks of whole rows with their counts (`CopyOutQuery`): with `splitEvery`,
+ * a block ends after every `splitEvery` rows, so the data can be cut into parts of exactly that
+ * many rows without reading it.
+ */
+export async function* copyOutRows(client: ClientBase, sql: string, options: CopyOutRowsOptions = {}): AsyncGenerator<RowBlock, void, undefined> {
   // The newline keeps a trailing `-- comment` in sql from swallowing the closing parenthesis.
   const text = `COPY (${stripTrailingSemicolons(sql)}\n) TO STDOUT (FORMAT ${options.format === 'csv' ? 'csv' : 'binary'})`;
-  const streamOptions: ReadableOptions = { highWaterMark: options.highWaterMark ?? 262_144 };
-  const stream = client.query(copyStreams.to(text, streamOptions));
+  const stream = client.query(new CopyOutQuery(text, { splitEvery: options.splitEvery ?? 0, highWaterMark: options.highWaterMark ?? 262_144 }));
   // PostgreSQL's `COPY n` arrives after the data ends; the query is complete (its count
   // recorded) when the client hands it ReadyForQuery, the Submittable's last call.
   const completed = options.onRowCount && readyForQuery(stream);
@@ -46,8 +56,8 @@ export async function* copyOut(
   });
   try {
     // destroyOnReturn: false — destroying the stream would strand the connection mid-COPY.
-    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-      yield chunk as Buffer;
+    for await (const block of stream.iterator({ destroyOnReturn: false })) {
+      yield block as RowBlock;
     }
     finished = true;
     if (completed) {
