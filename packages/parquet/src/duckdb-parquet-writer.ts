@@ -24,6 +24,7 @@ import {
   DuckDBDecimalValue,
   DuckDBInstance,
   DuckDBListValue,
+  DuckDBMapValue,
   DuckDBTimestampTZValue,
   type DuckDBType,
   type DuckDBValue,
@@ -167,8 +168,11 @@ export class NativeSession {
     const columns = specs.map((spec) => ({ spec, type: parseColumnType(spec) }));
     const cast = columns.map((c) => `CAST(q.${identifier(c.spec.name)} AS ${duckdbType(c.type)}) AS ${identifier(c.spec.name)}`);
     try {
+      let written: Record<string, DuckDBValue>;
       try {
-        await this.connection.run(`COPY (SELECT ${cast.join(', ')} FROM (${select}) q) TO ${literal(path)} (${parquetCopyOptions(columns, options)})`);
+        // RETURN_STATS: the row count and each column's null count and bounds, as DuckDB wrote
+        // them to the footer, without reading the file again (that read was ~15% of the COPY).
+        [written = {}] = (await this.connection.runAndReadAll(`COPY (SELECT ${cast.join(', ')} FROM (${select}) q) TO ${literal(path)} (${parquetCopyOptions(columns, options)}, RETURN_STATS true)`)).getRowObjects();
       } catch (error) {
         // The cast to JSON refuses invalid text without saying where: find the row (failures only).
         for (const c of columns.filter((x) => x.type.base === 'json')) {
@@ -180,17 +184,59 @@ export class NativeSession {
         }
         throw error;
       }
-      const withStats = options.statistics !== false;
-      const [row = {}] = (await this.connection.runAndReadAll(`SELECT count(*) AS rows, ${statisticsSelect(columns, true).join(', ')} FROM read_parquet(${literal(path)})`)).getRowObjects();
+      const row = await this.footerStatistics(path, columns, written);
       for (const [i, c] of columns.entries()) {
         if (!c.spec.nullable && Number(row[`n${i}`] ?? 0) > 0) throw new TypeError(`column "${c.spec.name}" is required but ${Number(row[`n${i}`])} rows hold null`);
       }
       const { size } = await stat(path);
-      return { rowCount: Number(row.rows ?? 0), byteSize: size, columnStats: withStats ? statisticsOf(columns, row) : {} };
+      return { rowCount: Number(written.count ?? 0), byteSize: size, columnStats: options.statistics !== false ? statisticsOf(columns, row) : {} };
     } catch (error) {
       await rm(path, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * `statisticsSelect`'s aggregates (`n<i>`, `lo<i>`, `hi<i>`) from what `COPY … RETURN_STATS`
+   * gave: DuckDB's text of each bound, cast back to its type. A text bound of 256 bytes may be a
+   * prefix (DuckDB cuts them there: a cut maximum is below the real one), and a list's null count
+   * is its elements': those columns are aggregated from the file instead.
+   */
+  private async footerStatistics(path: string, columns: ReadonlyArray<{ spec: ColumnSpec; type: ParsedLakeType }>, written: Record<string, DuckDBValue>): Promise<Record<string, DuckDBValue>> {
+    const byColumn = new Map<string, Map<string, string>>();
+    for (const entry of (written.column_statistics as DuckDBMapValue | undefined)?.entries ?? []) {
+      const stats = new Map<string, string>();
+      for (const kv of (entry.value as DuckDBMapValue).entries) stats.set(String(kv.key), String(kv.value));
+      byColumn.set(String(entry.key), stats);
+    }
+    const casts: string[] = [];
+    const again: Array<{ spec: ColumnSpec; type: ParsedLakeType; i: number }> = [];
+    const row: Record<string, DuckDBValue> = {};
+    columns.forEach((c, i) => {
+      const stats = byColumn.get(identifier(c.spec.name));
+      const bounded = boundFilter(c.type, '') !== undefined;
+      const cut = (v: string | undefined) => c.type.base === 'string' && v !== undefined && Buffer.byteLength(v) >= 256;
+      if (!stats || c.type.base === 'list' || (bounded && (cut(stats.get('min')) || cut(stats.get('max'))))) {
+        again.push({ ...c, i });
+        return;
+      }
+      row[`n${i}`] = BigInt(stats.get('null_count') ?? '0');
+      if (!bounded) return;
+      const min = stats.get('min');
+      const max = stats.get('max');
+      if (min !== undefined) casts.push(`CAST(${literal(min)} AS ${duckdbType(c.type)}) AS lo${i}`);
+      if (max !== undefined) casts.push(`CAST(${literal(max)} AS ${duckdbType(c.type)}) AS hi${i}`);
+    });
+    if (casts.length > 0) Object.assign(row, (await this.connection.runAndReadAll(`SELECT ${casts.join(', ')}`)).getRowObjects()[0]);
+    if (again.length > 0) {
+      const select = statisticsSelect(again, true);
+      const [aggregated = {}] = (await this.connection.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`)).getRowObjects();
+      // statisticsSelect numbers them 0..; back to the columns' own positions.
+      again.forEach((c, k) => {
+        for (const p of ['n', 'lo', 'hi']) if (`${p}${k}` in aggregated) row[`${p}${c.i}`] = aggregated[`${p}${k}`] as DuckDBValue;
+      });
+    }
+    return row;
   }
 
   async dropTable(name: string): Promise<void> {

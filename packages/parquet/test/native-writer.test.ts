@@ -231,6 +231,43 @@ describe('a query copied to a lake Parquet file', () => {
     }
   });
 
+  it('takes statistics from the footer DuckDB wrote, and from the rows where the footer is not exact', async () => {
+    // Text bounds past 256 bytes (DuckDB's footer keeps a prefix), lists with null rows and null
+    // elements (the footer counts elements), NaN beside numbers and alone, infinities, non-ASCII.
+    const specs: ColumnSpec[] = [
+      { name: 'long', type: 'string', nullable: true },
+      { name: 'short', type: 'string', nullable: false },
+      { name: 'xs', type: 'list<int32>', nullable: true },
+      { name: 'f', type: 'float64', nullable: true },
+      { name: 'nan', type: 'float64', nullable: true },
+      { name: 't', type: 'timestamp', nullable: true },
+      { name: 'd', type: 'decimal(12,3)', nullable: true },
+    ];
+    const batch: ColumnBatch = {
+      rowCount: 4,
+      columns: {
+        long: ['b'.repeat(300), 'a', null, `b${'z'.repeat(400)}`],
+        short: ['ü😀', '', 'zz', 'a'],
+        xs: [[1, null], null, [], [3]],
+        f: [Number.NaN, -2.5, Number.POSITIVE_INFINITY, null],
+        nan: [Number.NaN, null, Number.NaN, null],
+        t: [-62135596800000000n, 1_700_000_000_123_456n, null, 0n],
+        d: ['-123456789.125', '0.001', null, '5.000'],
+      },
+    };
+    const written = await writeNative(specs, [batch]);
+    const session = await NativeSession.open();
+    try {
+      const copied = await session.copyToParquet(`SELECT * FROM read_parquet(${literal(written.path)})`, join(dir, 'copied-stats.parquet'), specs);
+      expect(copied.columnStats).toEqual(written.result.columnStats);
+      expect(copied.columnStats.long).toEqual({ nullCount: 1, min: 'a', max: `b${'z'.repeat(400)}` });
+      expect(copied.columnStats.xs?.nullCount).toBe(1);
+      expect(copied.columnStats.nan).toEqual({ nullCount: 2 });
+    } finally {
+      session.close();
+    }
+  });
+
   it('refuses bad JSON text (naming the row) and a null in a required column, leaving no file', async () => {
     const specs: ColumnSpec[] = [
       { name: 'id', type: 'int32', nullable: false },
