@@ -21,7 +21,6 @@ export interface FeedOptions {
 export class ExtractFeed {
   private given: StagedFile[] = [];
   private final: ExtractResult | undefined;
-  private closed = false;
 
   private constructor(
     private readonly catalog: Catalog,
@@ -67,7 +66,7 @@ export class ExtractFeed {
         pause = 10;
         continue;
       }
-      if (this.final || this.closed) return;
+      if (this.final) return;
       const shared = this.shared as NonNullable<ExtractFeed['shared']>;
       const state = await stageProgress<ExtractProgress>(this.catalog, this.runId, 'extract');
       if (!state || state.attempts !== shared.attempts) throw new ExtractRestarted(`the extract of ${this.runId} started over`);
@@ -88,11 +87,6 @@ export class ExtractFeed {
       await sleep(pause);
       pause = Math.min(pause * 2, this.maxPauseMs);
     }
-  }
-
-  /** Ends `files` at its next look at the catalog (a transform that failed stops waiting). */
-  close(): void {
-    this.closed = true;
   }
 
   /** True when `files` begins with every file given so far. */

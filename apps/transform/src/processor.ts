@@ -150,32 +150,19 @@ export function createTransformProcessor(deps: TransformDeps) {
       }
       return plans.get(id) ?? null;
     };
-    /** Local files of this attempt (staged files, rows left to RowValidator): each has a name of its own, all are removed however the attempt ends. */
-    const locals = new Set<string>();
-    let localSeq = 0;
-    const localPath = (kind: string) => {
-      const path = join(deps.tmpDir, `transform-${job.runId}-${kind}-${localSeq++}.parquet`);
-      locals.add(path);
-      return path;
-    };
-    /** Downloads a staged file to a local file of its own. */
-    const download = async (staged: StagedFile): Promise<string> => {
-      const local = localPath('staged');
-      await pipeline(await deps.store.get(deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`)), createWriteStream(local));
-      return local;
-    };
     /**
      * One staged file through the contract. `write`: valid rows to the data writer, rejected ones
      * (every row, with `rejectAll`) to quarantine. `count`: nothing written; returns the rows and
-     * how many the contract rejects (for the per-file error-rate gate). `fetched`: its download,
-     * started earlier.
+     * how many the contract rejects (for the per-file error-rate gate).
      */
-    const checkStaged = async (staged: StagedFile, mode: 'write' | 'count', rejectAll?: Violation, fetched?: Promise<string>): Promise<{ rows: number; rejected: number; sourceFile: string }> => {
-      const rest = localPath('rest');
+    const checkStaged = async (staged: StagedFile, mode: 'write' | 'count', rejectAll?: Violation): Promise<{ rows: number; rejected: number; sourceFile: string }> => {
+      const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
+      const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
+      const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
       const write = mode === 'write';
       let rows = 0;
       let rejectedRows = 0;
-      const local = await clock.time('download', () => fetched ?? download(staged));
+      await clock.time('download', async () => pipeline(await deps.store.get(key), createWriteStream(local)));
       try {
         const source = await fileSource(local);
         const footer = await readKeyValueMetadata(source);
@@ -304,8 +291,6 @@ export function createTransformProcessor(deps: TransformDeps) {
       } finally {
         await rm(local, { force: true });
         await rm(rest, { force: true });
-        locals.delete(local);
-        locals.delete(rest);
       }
     };
     const rejectedFiles: NonNullable<TransformResult['rejectedFiles']> = [];
@@ -337,14 +322,7 @@ export function createTransformProcessor(deps: TransformDeps) {
           log.warn({ file, rows, rejected, rate, maxRate }, 'file rejected: error rate above the contract\'s max_error_rate');
         }
       }
-      // Each staged file's download starts as the one before it is transformed.
-      const staged = feed.files()[Symbol.asyncIterator]();
-      const pull = () => quiet(staged.next().then((r) => (r.done ? undefined : { staged: r.value, local: quiet(download(r.value)) })));
-      let ahead = pull();
-      for (let next = await ahead; next; next = await ahead) {
-        ahead = pull();
-        await checkStaged(next.staged, 'write', rejectedSources.get(sourceOf.get(next.staged.object.path) ?? ''), next.local);
-      }
+      for await (const staged of feed.files()) await checkStaged(staged, 'write', rejectedSources.get(sourceOf.get(staged.object.path) ?? ''));
       const extracted = feed.result as ExtractResult;
       await clock.time('flush', () => data.finish());
       await clock.time('flush', () => quarantine.finish());
@@ -396,8 +374,6 @@ export function createTransformProcessor(deps: TransformDeps) {
       await quarantine.abort();
       throw err;
     } finally {
-      feed.close();
-      for (const path of locals) await rm(path, { force: true });
       await keyIndex?.close(session === undefined);
       for (const plan of plans.values()) await plan?.close();
       session?.close();
@@ -414,12 +390,6 @@ export function createTransformProcessor(deps: TransformDeps) {
       }
     }
   };
-}
-
-/** `promise`, marked handled: its rejection surfaces where it is awaited, later, not as an unhandled one. */
-function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }
 
 /** Reads some columns of a dataset's current version, batch by batch; fails the run when it has none. */

@@ -91,19 +91,6 @@ describe('ExtractFeed: the transform reads the files a running extract shares (P
     expect(feed.stagedRows).toBe(500);
   });
 
-  it('ends a wait for the next file when closed (a transform that failed stops looking)', async () => {
-    const runId = await newRun();
-    const attempts = await beginStage(catalog, runId, 'extract');
-    await shareStageProgress(catalog, runId, 'extract', attempts, progress([file(1, 0)]));
-    const feed = await ExtractFeed.open(catalog, runId, { stream: true, maxPauseMs: 20 });
-    const files = feed.files();
-    expect(await take(files, 1)).toEqual(['part-a1-0.parquet']);
-    const waiting = files.next();
-    await new Promise((r) => setTimeout(r, 60));
-    feed.close();
-    expect(await waiting).toEqual({ done: true, value: undefined });
-  });
-
   it('waits for the result of an extract that shares nothing (a delta), and of any extract without `stream` (files)', async () => {
     for (const stream of [true, false]) {
       const runId = await newRun();
