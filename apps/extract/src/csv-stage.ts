@@ -153,10 +153,10 @@ export async function* stageThroughCsv(
     return done;
   };
   try {
-    // copyOutRows reads and discards the rest when this stops early, so the connection and its
-    // transaction stay usable for the binary path.
     // PostgreSQL sends each row as a message of its own: blocks end after every `fileRows` rows,
-    // where a part ends, and no byte of the CSV is read here to find its records.
+    // where a part ends, and no byte of the CSV is read here to find its records. copyOutRows
+    // reads and discards the rest when this stops early, so the connection and its transaction
+    // stay usable for the binary path.
     let sent = -1;
     let received = 0;
     for await (const block of copyOutRows(client, query, { format: 'csv', splitEvery: opts.fileRows, onRowCount: (n) => (sent = n) })) {
