@@ -24,9 +24,9 @@ const HEADER = 5; // type byte + Int32 length (which counts itself)
  * CopyData messages' payloads are joined in the socket chunk they arrived in, over their headers:
  * no buffer per chunk or per row (pg-copy-streams kept a slice per message and concatenated them
  * into a new buffer per chunk; at 1M rows the extract's collector spent ~1 s on allocations like
- * these). PostgreSQL sends one CopyData message
- * per row, so rows are counted for free; with `splitEvery`, a block also ends after every
- * `splitEvery` rows, so a consumer can cut the data into parts of exactly that many rows.
+ * these). PostgreSQL sends one CopyData message per row, so rows are counted for free; with
+ * `splitEvery`, a block also ends after every `splitEvery` rows, so a consumer can cut the data
+ * into parts of exactly that many rows.
  *
  * A pg `Submittable`: `client.query(new CopyOutQuery(text))`. ErrorResponse and everything after
  * CopyDone go back to pg's own parser, which reports the error (`handleError`) or the `COPY n`
