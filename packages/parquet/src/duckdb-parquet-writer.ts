@@ -160,8 +160,9 @@ export class NativeSession {
    * Writes the rows of `select` (the columns of `specs` by name) to a lake Parquet file at
    * `path` in one streaming COPY: the types, codec and footer a native writer gives, without
    * holding the rows in a table, so memory follows the row group, not the file. Invalid JSON text
-   * is refused naming its row (0-based, in the query's order); the written file is then read once
-   * for its statistics (unless `statistics: false`), and a required column holding a null is refused.
+   * is refused naming its row (0-based, in the query's order); the statistics come from the footer
+   * DuckDB wrote (`footerStatistics`; bounds only unless `statistics: false`), and a required
+   * column holding a null is refused.
    */
   async copyToParquet(select: string, path: string, specs: readonly ColumnSpec[], options: NativeParquetWriteOptions = {}): Promise<ParquetWriteResult> {
     lakeSchema(specs);
@@ -184,12 +185,13 @@ export class NativeSession {
         }
         throw error;
       }
-      const row = await this.footerStatistics(path, columns, written);
+      const withStats = options.statistics !== false;
+      const row = await this.footerStatistics(path, columns, written, withStats);
       for (const [i, c] of columns.entries()) {
         if (!c.spec.nullable && Number(row[`n${i}`] ?? 0) > 0) throw new TypeError(`column "${c.spec.name}" is required but ${Number(row[`n${i}`])} rows hold null`);
       }
       const { size } = await stat(path);
-      return { rowCount: Number(written.count ?? 0), byteSize: size, columnStats: options.statistics !== false ? statisticsOf(columns, row) : {} };
+      return { rowCount: Number(written.count ?? 0), byteSize: size, columnStats: withStats ? statisticsOf(columns, row) : {} };
     } catch (error) {
       await rm(path, { force: true });
       throw error;
@@ -200,9 +202,10 @@ export class NativeSession {
    * `statisticsSelect`'s aggregates (`n<i>`, `lo<i>`, `hi<i>`) from what `COPY … RETURN_STATS`
    * gave: DuckDB's text of each bound, cast back to its type. A text bound of 256 bytes may be a
    * prefix (DuckDB cuts them there: a cut maximum is below the real one), and a list's null count
-   * is its elements': those columns are aggregated from the file instead.
+   * is its elements': those columns are aggregated from the file instead. Without `bounds`, only
+   * the null counts the required columns' check needs.
    */
-  private async footerStatistics(path: string, columns: ReadonlyArray<{ spec: ColumnSpec; type: ParsedLakeType }>, written: Record<string, DuckDBValue>): Promise<Record<string, DuckDBValue>> {
+  private async footerStatistics(path: string, columns: ReadonlyArray<{ spec: ColumnSpec; type: ParsedLakeType }>, written: Record<string, DuckDBValue>, bounds: boolean): Promise<Record<string, DuckDBValue>> {
     const byColumn = new Map<string, Map<string, string>>();
     for (const entry of (written.column_statistics as DuckDBMapValue | undefined)?.entries ?? []) {
       const stats = new Map<string, string>();
@@ -214,7 +217,8 @@ export class NativeSession {
     const row: Record<string, DuckDBValue> = {};
     columns.forEach((c, i) => {
       const stats = byColumn.get(identifier(c.spec.name));
-      const bounded = boundFilter(c.type, '') !== undefined;
+      if (!bounds && c.spec.nullable) return;
+      const bounded = bounds && boundFilter(c.type, '') !== undefined;
       const cut = (v: string | undefined) => c.type.base === 'string' && v !== undefined && Buffer.byteLength(v) >= 256;
       if (!stats || c.type.base === 'list' || (bounded && (cut(stats.get('min')) || cut(stats.get('max'))))) {
         again.push({ ...c, i });
@@ -229,7 +233,8 @@ export class NativeSession {
     });
     if (casts.length > 0) Object.assign(row, (await this.connection.runAndReadAll(`SELECT ${casts.join(', ')}`)).getRowObjects()[0]);
     if (again.length > 0) {
-      const select = statisticsSelect(again, true);
+      // Without bounds, the null counts alone (statisticsSelect's `n<k>`).
+      const select = bounds ? statisticsSelect(again, true) : again.map((c, k) => `count(*) - count(${identifier(c.spec.name)}) AS n${k}`);
       const [aggregated = {}] = (await this.connection.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`)).getRowObjects();
       // statisticsSelect numbers them 0..; back to the columns' own positions.
       again.forEach((c, k) => {
