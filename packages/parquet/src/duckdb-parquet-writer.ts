@@ -24,7 +24,7 @@ import {
   DuckDBDecimalValue,
   DuckDBInstance,
   DuckDBListValue,
-  DuckDBMapValue,
+  type DuckDBMapValue,
   DuckDBTimestampTZValue,
   type DuckDBType,
   type DuckDBValue,
