@@ -11,7 +11,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { ColumnSpec } from '@lake/contracts';
-import { duckdbType, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
+import { duckdbParquetFormat, duckdbType, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import { parseLakeType } from '@lake/contracts';
 import type { ClientBase } from 'pg';
 import { type ColumnDescriptor, copyOut, copyOutRows, describeQuery, type PgType } from './pg-copy/index.js';
@@ -314,7 +314,7 @@ async function toParquet(
   const kv = Object.entries(opts.keyValueMetadata).map(([k, v]) => `${lit(k)}: ${lit(v)}`);
   try {
     const result = await session.rows(
-      `COPY (SELECT ${select.join(', ')} FROM ${read}) TO ${lit(parquet)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${opts.rowGroupSize}${kv.length ? `, KV_METADATA {${kv.join(', ')}}` : ''})`,
+      `COPY (SELECT ${select.join(', ')} FROM ${read}) TO ${lit(parquet)} (${duckdbParquetFormat('zstd')}, ROW_GROUP_SIZE ${opts.rowGroupSize}${kv.length ? `, KV_METADATA {${kv.join(', ')}}` : ''})`,
     );
     return Number(Object.values(result[0] ?? {})[0] ?? -1);
   } catch (error) {

@@ -21,7 +21,7 @@ import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { DeltaBaseVersion, FileRow } from '@lake/catalog';
 import { type Backfill, type DatasetContract, PermanentError, datasetId } from '@lake/contracts';
-import { duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
+import { duckdbParquetFormat, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import type { PhaseClock } from '@lake/logging';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg, { type ClientBase } from 'pg';
@@ -374,7 +374,7 @@ export async function supersededByBits(session: NativeSession, index: string, bi
       }
     });
     const outsideRows = `SELECT key, q FROM (${index}) b WHERE NOT (${inside})`;
-    await session.run(`COPY (SELECT CAST(key AS BIGINT) AS key, q FROM ${ident(table)} UNION ALL ${outsideRows} ORDER BY key) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`);
+    await session.run(`COPY (SELECT CAST(key AS BIGINT) AS key, q FROM ${ident(table)} UNION ALL ${outsideRows} ORDER BY key) TO ${lit(path)} (${duckdbParquetFormat('zstd')})`);
   } finally {
     await session.dropTable(table);
   }
@@ -430,7 +430,7 @@ async function supersededByAntiJoins(
     await session.run(`COPY (SELECT b.key, b.q FROM ${read(baseSlice(i))} b${kept}) TO ${lit(part)} (FORMAT parquet, COMPRESSION uncompressed)`);
   }
   const superseded = parts.length ? `SELECT key, q FROM read_parquet([${parts.map(lit).join(', ')}])` : 'SELECT 0::BIGINT AS key, false AS q WHERE false';
-  await session.run(`COPY (${superseded} ORDER BY key) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  await session.run(`COPY (${superseded} ORDER BY key) TO ${lit(path)} (${duckdbParquetFormat('zstd')})`);
   const changed: DeltaScan['changed'] = new Map();
   if (changedRows > 0) {
     const rows = await session.rows(

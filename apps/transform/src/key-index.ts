@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { DataFile } from '@lake/contracts';
-import { duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
+import { duckdbParquetFormat, duckdbIdentifier as ident, duckdbLiteral as lit, NativeSession } from '@lake/parquet';
 import type { ObjectKey, ObjectStore } from '@lake/storage';
 import type { RejectedRow } from './row-validator.js';
 
@@ -56,7 +56,7 @@ export class KeyIndex {
 
   private async upload(store: ObjectStore, key: ObjectKey, out: string, query: string): Promise<DataFile> {
     try {
-      await this.opts.session.run(`COPY (${query}) TO ${lit(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      await this.opts.session.run(`COPY (${query}) TO ${lit(out)} (${duckdbParquetFormat('zstd')})`);
       const [counted] = await this.opts.session.rows(`SELECT count(*) AS n FROM read_parquet(${lit(out)})`);
       const put = await store.putFile(key, out);
       return { object: { bucket: key.bucket, path: key.path }, partition: [], rows: Number(counted?.n ?? 0), bytes: put.size, columnStats: {} };

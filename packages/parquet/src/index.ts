@@ -3,6 +3,7 @@ export type { ColumnStats } from './column-stats.js';
 export type { ParquetCompression } from './compression.js';
 export {
   configureNativeWriter,
+  duckdbParquetFormat,
   duckdbType,
   identifier as duckdbIdentifier,
   literal as duckdbLiteral,

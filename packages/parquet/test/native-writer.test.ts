@@ -86,6 +86,14 @@ describe.each<ParquetCompression>(['zstd', 'snappy', 'uncompressed'])('all lake 
     for (const spec of ALL_TYPES_SPECS) expect(values.map((row) => row[spec.name]), spec.name).toEqual(expected.columns[spec.name]);
   });
 
+  it('is Parquet format 2: integers and timestamps delta-encoded, floats byte-stream-split', async () => {
+    const rows = await query(db, `SELECT path_in_schema AS col, encodings FROM parquet_metadata(${literal(path)})`);
+    const encodings = (col: string) => String(rows.find((r) => r.col === col)?.encodings);
+    expect(encodings('int64')).toContain('DELTA_BINARY_PACKED');
+    expect(encodings('timestamp')).toContain('DELTA_BINARY_PACKED');
+    expect(encodings('float64')).toContain('BYTE_STREAM_SPLIT');
+  });
+
   it('reports the same rows and file statistics as the JavaScript writer', async () => {
     const js = await writeParquetFile(join(dir, `js-${compression}.parquet`), ALL_TYPES_SPECS, [expected], { compression });
     expect(result.rowCount).toBe(js.rowCount);
