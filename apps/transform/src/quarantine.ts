@@ -3,7 +3,20 @@ import { type ColumnBatch, type LakeValue, QUARANTINE_COLUMNS } from '@lake/cont
 export { QUARANTINE_COLUMNS };
 import type { RejectedRow } from './row-validator.js';
 
-const jsonText = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+const bigintAsText = (_k: string, x: unknown) => (typeof x === 'bigint' ? x.toString() : x);
+/** JSON text of a value; bigints (int64 and timestamp values) as decimal strings. */
+const jsonText = (v: unknown) => JSON.stringify(v, bigintAsText);
+/**
+ * JSON text of a staged row or key: a flat record whose values are scalars or lists. Without a
+ * bigint in it, JSON.stringify runs without a replacer, several times faster.
+ */
+const recordText = (r: Record<string, unknown>) => {
+  for (const k in r) {
+    const v = r[k];
+    if (typeof v === 'bigint' || (typeof v === 'object' && v !== null)) return jsonText(r);
+  }
+  return JSON.stringify(r);
+};
 
 export function quarantineBatch(
   rows: RejectedRow[],
@@ -17,13 +30,13 @@ export function quarantineBatch(
     (c.source_table as LakeValue[])[i] = ctx.sourceTable;
     (c.source_file as LakeValue[])[i] = r.file ?? ctx.sourceFile;
     (c.row_number as LakeValue[])[i] = BigInt(r.row);
-    (c.row_key as LakeValue[])[i] = jsonText(Object.fromEntries(ctx.key.map((k) => [k, r.staged[k] ?? null])));
+    (c.row_key as LakeValue[])[i] = recordText(Object.fromEntries(ctx.key.map((k) => [k, r.staged[k] ?? null])));
     (c.column_name as LakeValue[])[i] = first?.column ?? '';
     (c.rule as LakeValue[])[i] = first?.rule ?? '';
     (c.raw_value as LakeValue[])[i] = first?.raw ?? null;
     (c.message as LakeValue[])[i] = first?.message ?? '';
-    (c.violations as LakeValue[])[i] = jsonText(r.violations);
-    (c.staged_row as LakeValue[])[i] = jsonText(r.staged);
+    (c.violations as LakeValue[])[i] = JSON.stringify(r.violations);
+    (c.staged_row as LakeValue[])[i] = recordText(r.staged);
   });
   return { rowCount: rows.length, columns: c };
 }
