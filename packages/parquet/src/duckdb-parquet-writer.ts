@@ -256,7 +256,8 @@ export class NativeSession {
 /** DuckDB's vectors hold at most this many rows; batches are appended in chunks of it. */
 const CHUNK_ROWS = 2048;
 
-const CODECS: Record<ParquetCompression, string> = { zstd: 'zstd, COMPRESSION_LEVEL 1', snappy: 'snappy', uncompressed: 'uncompressed' };
+/** COPY's compression options per codec; ZSTD at level 1 (see duckdbParquetFormat). */
+const CODEC_OPTIONS: Record<ParquetCompression, string> = { zstd: 'COMPRESSION zstd, COMPRESSION_LEVEL 1', snappy: 'COMPRESSION snappy', uncompressed: 'COMPRESSION uncompressed' };
 
 /**
  * COPY's format options for a lake Parquet file DuckDB writes: Parquet format 2 (data pages v2;
@@ -266,9 +267,9 @@ const CODECS: Record<ParquetCompression, string> = { zstd: 'zstd, COMPRESSION_LE
  * and hyparquet read it.
  */
 export function duckdbParquetFormat(compression: ParquetCompression = 'zstd'): string {
-  const codec = CODECS[compression];
+  const codec = Object.hasOwn(CODEC_OPTIONS, compression) ? CODEC_OPTIONS[compression] : undefined;
   if (codec === undefined) throw new Error(`unknown compression "${String(compression)}" (expected zstd, snappy or uncompressed)`);
-  return `FORMAT parquet, PARQUET_VERSION V2, COMPRESSION ${codec}`;
+  return `FORMAT parquet, PARQUET_VERSION V2, ${codec}`;
 }
 
 interface NativeColumn {
@@ -345,7 +346,7 @@ export class NativePartitionedWriter {
     if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
       throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
     }
-    if (!(compression in CODECS)) throw new Error(`unknown compression "${String(compression)}" (expected zstd, snappy or uncompressed)`);
+    duckdbParquetFormat(compression); // refuses an unknown compression before any table exists
     lakeSchema(specs); // the same column checks as the JavaScript writer (names, types)
     if (specs.some((spec) => spec.name === FILE_COLUMN)) throw new Error(`column name "${FILE_COLUMN}" is reserved by the native writer`);
     const columns = specs.map((spec) => {
