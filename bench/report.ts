@@ -2,14 +2,27 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaselineResult } from './baseline.js';
 import type { LakeResult } from './lake.js';
-import { WORKER_APPS } from './workers.js';
+import { WORKER_APPS, type WorkerApp } from './workers.js';
+
+/** One baseline run and the lake run after it, on the same seeded data. */
+export interface Repetition {
+  baselineSeconds: number;
+  lakeSeconds: number;
+  baselinePeakRssMb: number;
+  workerPeakRssMb: Partial<Record<WorkerApp, number>>;
+}
 
 export interface SizeResult {
   rows: number;
   orgs: number;
   seedSeconds: number;
+  /** The lake run of median time (the faster middle one of an even count): its stages and workers are reported. */
   lake: LakeResult;
+  /** The baseline run of median time, chosen the same way. */
   baseline: BaselineResult;
+  /** The median lake rows/s over the median baseline rows/s. */
+  ratio: number;
+  repetitions: Repetition[];
 }
 
 export interface BenchReport {
@@ -40,6 +53,40 @@ export function sizeLabel(rows: number): string {
   return String(rows);
 }
 
+/** The run of median `seconds`; of an even count, the faster of the two middle ones. */
+function medianRun<T extends { seconds: number }>(runs: readonly T[]): T {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  const run = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!run) throw new Error('no runs to take the median of');
+  return run;
+}
+
+/**
+ * One size's result from its repetitions (baseline `i` ran just before lake run `i`): the median
+ * of each side, their ratio, and every repetition's times and peaks. Only the median lake run
+ * keeps its RSS samples, so results.json stays small.
+ */
+export function summarizeSize(opts: { rows: number; orgs: number; seedSeconds: number; lakes: LakeResult[]; baselines: BaselineResult[] }): SizeResult {
+  const { lakes, baselines } = opts;
+  if (lakes.length === 0 || lakes.length !== baselines.length) throw new Error(`${lakes.length} lake runs and ${baselines.length} baseline runs: need as many of each, at least one`);
+  const lake = medianRun(lakes);
+  const baseline = medianRun(baselines);
+  const repetitions = lakes.map((l, i) => ({
+    baselineSeconds: baselines[i]?.seconds ?? Number.NaN,
+    lakeSeconds: l.seconds,
+    baselinePeakRssMb: baselines[i]?.peakRssMb ?? Number.NaN,
+    workerPeakRssMb: Object.fromEntries(l.workers.map((w) => [w.app, w.peakRssMb])),
+  }));
+  for (const l of lakes) if (l !== lake) l.rssSamples = [];
+  return { rows: opts.rows, orgs: opts.orgs, seedSeconds: opts.seedSeconds, lake, baseline, ratio: lake.rowsPerSecond / baseline.rowsPerSecond, repetitions };
+}
+
+/** A worker's highest peak RSS over a size's repetitions. */
+function peakOf(size: SizeResult, app: WorkerApp): number | undefined {
+  const peaks = size.repetitions.map((r) => r.workerPeakRssMb[app]).filter((p): p is number => p !== undefined);
+  return peaks.length ? Math.max(...peaks) : undefined;
+}
+
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
@@ -47,9 +94,18 @@ function table(header: string[], rows: string[][]): string {
 
 function throughputTable(sizes: SizeResult[]): string {
   return table(
-    ['rows', 'lake s', 'lake rows/s', 'baseline s (pg→csv + csv→parquet)', 'baseline rows/s', 'lake / baseline', 'lake output MB (data + quarantine)', 'baseline output MB (csv → parquet)'],
-    sizes.map(({ rows, lake, baseline }) => {
-      const ratio = lake.rowsPerSecond / baseline.rowsPerSecond;
+    [
+      'rows',
+      'lake s',
+      'lake rows/s',
+      'baseline s (pg→csv + csv→parquet)',
+      'baseline rows/s',
+      'lake / baseline',
+      'each repetition: baseline s, lake s (ratio)',
+      'lake output MB (data + quarantine)',
+      'baseline output MB (csv → parquet)',
+    ],
+    sizes.map(({ rows, lake, baseline, ratio, repetitions }) => {
       return [
         int(rows),
         fixed(lake.seconds),
@@ -57,6 +113,7 @@ function throughputTable(sizes: SizeResult[]): string {
         `${fixed(baseline.seconds)} (${fixed(baseline.csvSeconds)} + ${fixed(baseline.parquetSeconds)})`,
         int(baseline.rowsPerSecond),
         `${fixed(ratio, 2)} ${mark(ratio >= TARGETS.ratio)}${ratio >= TARGETS.ratioGoal ? ' (goal met)' : ''}`,
+        repetitions.map((r) => `${fixed(r.baselineSeconds)}, ${fixed(r.lakeSeconds)} (${fixed(r.baselineSeconds / r.lakeSeconds, 2)})`).join('; '),
         `${mb(lake.outputBytes)} + ${mb(lake.quarantineBytes)}`,
         `${mb(baseline.csvBytes)} → ${mb(baseline.parquetBytes)}`,
       ];
@@ -73,17 +130,19 @@ function memoryTable(sizes: SizeResult[]): string {
   header.push(...sizes.map((s) => `CPU s @${sizeLabel(s.rows)}`), ...sizes.map((s) => `written MB @${sizeLabel(s.rows)}`));
   const rows = WORKER_APPS.map((app) => {
     const usage = sizes.map((s) => s.lake.workers.find((w) => w.app === app));
+    const peaks = sizes.map((s) => peakOf(s, app));
     const cells = [app, fixed(usage[0]?.idleRssMb ?? 0)];
-    cells.push(...usage.map((u) => (u ? `${fixed(u.peakRssMb)} ${mark(u.peakRssMb <= TARGETS.workerRssMb)}` : '–')));
+    cells.push(...peaks.map((p) => (p !== undefined ? `${fixed(p)} ${mark(p <= TARGETS.workerRssMb)}` : '–')));
     if (flat) {
-      const ratio = (usage.at(-1)?.peakRssMb ?? 0) / (usage[0]?.peakRssMb ?? 1);
+      const ratio = (peaks.at(-1) ?? 0) / (peaks[0] ?? 1);
       cells.push(`${fixed(ratio, 2)} ${mark(ratio <= TARGETS.flatRatio)}`);
     }
     cells.push(...usage.map((u) => fixed(u?.cpuSeconds ?? 0)), ...usage.map((u) => mb(u?.writtenBytes ?? 0)));
     return cells;
   });
-  const baseline = ['baseline (1 process)', '–', ...sizes.map((s) => `${fixed(s.baseline.peakRssMb)} (copy ${fixed(s.baseline.copyPeakRssMb)}, duckdb ${fixed(s.baseline.duckdbPeakRssMb)})`)];
-  if (flat) baseline.push(fixed(last.baseline.peakRssMb / first.baseline.peakRssMb, 2));
+  const baselinePeak = (s: SizeResult) => Math.max(...s.repetitions.map((r) => r.baselinePeakRssMb));
+  const baseline = ['baseline (1 process)', '–', ...sizes.map((s) => `${fixed(baselinePeak(s))} (median run: copy ${fixed(s.baseline.copyPeakRssMb)}, duckdb ${fixed(s.baseline.duckdbPeakRssMb)})`)];
+  if (flat) baseline.push(fixed(baselinePeak(last) / baselinePeak(first), 2));
   baseline.push(...sizes.map(() => '–'), ...sizes.map((s) => mb(s.baseline.csvBytes + s.baseline.parquetBytes)));
   return table(header, [...rows, baseline]);
 }
@@ -119,19 +178,21 @@ export function toMarkdown(report: BenchReport): string {
     '',
     throughputTable(report.sizes),
     '',
-    `Target lake/baseline ≥ ${TARGETS.ratio}, goal ≥ ${TARGETS.ratioGoal}.`,
+    `Each size's baseline and lake run alternated ${report.sizes[0]?.repetitions.length ?? 0} time(s) on the same data; seconds and rows/s are each side's median run, ` +
+      `the ratio is theirs. Target lake/baseline ≥ ${TARGETS.ratio}, goal ≥ ${TARGETS.ratioGoal}.`,
     '',
     '## Memory (VmHWM) and I/O per worker',
     '',
     memoryTable(report.sizes),
     '',
-    `Target ≤ ${TARGETS.workerRssMb} MB per worker, flat in the data size (largest/smallest ≤ ${TARGETS.flatRatio}). ` +
+    `Peak RSS is the highest of a size's repetitions; idle, CPU and written are the median lake run's. ` +
+      `Target ≤ ${TARGETS.workerRssMb} MB per worker, flat in the data size (largest/smallest ≤ ${TARGETS.flatRatio}). ` +
       '"written" is `wchar` from /proc/<pid>/io: every write syscall, i.e. temp Parquet files, S3 uploads and PostgreSQL/Redis traffic.',
   ];
   for (const size of report.sizes) {
     parts.push(
       '',
-      `## Stages at ${sizeLabel(size.rows)} rows (run ${size.lake.runId}, seeded in ${fixed(size.seedSeconds)} s, ${size.orgs} organizations)`,
+      `## Stages at ${sizeLabel(size.rows)} rows (median run ${size.lake.runId}, seeded in ${fixed(size.seedSeconds)} s, ${size.orgs} organizations)`,
       '',
       stageTable(size),
       '',

@@ -1,9 +1,11 @@
 /**
- * `pnpm bench [--rows 1000000,5000000] [--orgs 8]` (or BENCH_ROWS / BENCH_ORGS; BENCH_WORKER_NODE_ARGS
- * passes Node flags to the workers only; BENCH_SCHEMAS_DIR reads contracts from another directory): for each size,
- * seeds a fresh source database, runs the lake ETL end to end against s3rver, runs the
- * COPY → DuckDB baseline on the same data, and reports throughput, per-stage timings and each
- * worker's peak RSS. Results go to bench/out/results.{json,md}.
+ * `pnpm bench [--rows 1000000,5000000] [--orgs 8] [--repeat 3]` (or BENCH_ROWS / BENCH_ORGS /
+ * BENCH_REPEAT; BENCH_WORKER_NODE_ARGS passes Node flags to the workers only; BENCH_SCHEMAS_DIR
+ * reads contracts from another directory): for each size, seeds a fresh source database, then
+ * `repeat` times runs the COPY → DuckDB baseline and the lake ETL end to end against a fresh
+ * s3rver, one after the other on the same data, and reports the medians' throughput and ratio,
+ * every repetition, per-stage timings and each worker's peak RSS (the highest of all
+ * repetitions). Results go to bench/out/results.{json,md}.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -11,9 +13,9 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runBaseline } from './baseline.js';
-import { runLake } from './lake.js';
-import { type BenchReport, type SizeResult, sizeLabel, toMarkdown, writeReport } from './report.js';
+import { type BaselineResult, runBaseline } from './baseline.js';
+import { type LakeResult, runLake } from './lake.js';
+import { type BenchReport, type SizeResult, sizeLabel, summarizeSize, toMarkdown, writeReport } from './report.js';
 import { seedSource, startS3 } from './services.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -22,7 +24,7 @@ const outDir = join(benchDir, 'out');
 
 const { values } = parseArgs({
   allowPositionals: true,
-  options: { rows: { type: 'string' }, orgs: { type: 'string' }, timeout: { type: 'string' } },
+  options: { rows: { type: 'string' }, orgs: { type: 'string' }, repeat: { type: 'string' }, timeout: { type: 'string' } },
 });
 function positiveInts(name: string, text: string): number[] {
   const list = text.split(',').map((v) => Number(v.trim().replaceAll('_', '')));
@@ -32,6 +34,9 @@ function positiveInts(name: string, text: string): number[] {
 const sizes = positiveInts('--rows / BENCH_ROWS', values.rows ?? process.env.BENCH_ROWS ?? '1000000,5000000');
 // 8 organizations keep each per-organization staging file well under s3rver's 64 MiB limit at 5M rows.
 const [orgs = 8] = positiveInts('--orgs / BENCH_ORGS', values.orgs ?? process.env.BENCH_ORGS ?? '8');
+// Each size's baseline and lake run alternate this many times: on a shared two-core machine one
+// run of either can be 30% off, and the medians of interleaved runs see the same hours.
+const [repeat = 3] = positiveInts('--repeat / BENCH_REPEAT', values.repeat ?? process.env.BENCH_REPEAT ?? '3');
 const [timeoutS = 3600] = positiveInts('--timeout', values.timeout ?? process.env.BENCH_TIMEOUT_S ?? '3600');
 /** Extra Node flags for the five workers only, space-separated (say `--cpu-prof`); they follow the workers' own flags. */
 const workerNodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -43,22 +48,33 @@ async function benchSize(rows: number): Promise<SizeResult> {
   const label = sizeLabel(rows);
   log(label, `seeding ${int(rows)} observations, ${orgs} organizations`);
   const source = await seedSource(rows, orgs);
-  // A fresh s3rver per size: every size commits v1 of the same dataset, and versions are never overwritten.
-  const s3 = await startS3();
   try {
-    log(label, `seeded ${source.database} in ${source.seedSeconds.toFixed(1)} s; lake run (object store: ${s3.kind} ${s3.env.MINIO_ENDPOINT})`);
-    const logDir = join(outDir, 'logs', label);
-    await mkdir(logDir, { recursive: true });
-    const lake = await runLake({ source, rows, s3, repoRoot, logDir, timeoutMs: timeoutS * 1000, workerNodeArgs });
-    const peaks = lake.workers.map((w) => `${w.app} ${w.peakRssMb.toFixed(0)}`).join(', ');
-    log(label, `lake: ${lake.seconds.toFixed(1)} s, ${int(lake.rowsPerSecond)} rows/s; loaded ${int(lake.loadedRows)} + quarantined ${int(lake.quarantinedRows)}; peak RSS MB: ${peaks}`);
-    log(label, `stages: ${lake.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)} s`).join(', ')}`);
-    const baseline = await runBaseline({ adminUrl: source.adminUrl, rows });
-    log(label, `baseline: csv ${baseline.csvSeconds.toFixed(1)} s + parquet ${baseline.parquetSeconds.toFixed(1)} s, ${int(baseline.rowsPerSecond)} rows/s; peak RSS ${baseline.peakRssMb.toFixed(0)} MB`);
-    log(label, `lake / baseline = ${(lake.rowsPerSecond / baseline.rowsPerSecond).toFixed(2)}`);
-    return { rows, orgs, seedSeconds: source.seedSeconds, lake, baseline };
+    log(label, `seeded ${source.database} in ${source.seedSeconds.toFixed(1)} s; ${repeat} × (baseline, lake run)`);
+    const lakes: LakeResult[] = [];
+    const baselines: BaselineResult[] = [];
+    for (let i = 1; i <= repeat; i++) {
+      const tag = repeat > 1 ? `${label}#${i}` : label;
+      const baseline = await runBaseline({ adminUrl: source.adminUrl, rows });
+      baselines.push(baseline);
+      log(tag, `baseline: csv ${baseline.csvSeconds.toFixed(1)} s + parquet ${baseline.parquetSeconds.toFixed(1)} s, ${int(baseline.rowsPerSecond)} rows/s; peak RSS ${baseline.peakRssMb.toFixed(0)} MB`);
+      // A fresh s3rver per lake run: every run commits v1 of the same dataset, and versions are never overwritten.
+      const s3 = await startS3();
+      try {
+        const logDir = join(outDir, 'logs', repeat > 1 ? join(label, String(i)) : label);
+        await mkdir(logDir, { recursive: true });
+        const lake = await runLake({ source, rows, s3, repoRoot, logDir, timeoutMs: timeoutS * 1000, workerNodeArgs });
+        lakes.push(lake);
+        const peaks = lake.workers.map((w) => `${w.app} ${w.peakRssMb.toFixed(0)}`).join(', ');
+        log(tag, `lake (${s3.kind}): ${lake.seconds.toFixed(1)} s, ${int(lake.rowsPerSecond)} rows/s; loaded ${int(lake.loadedRows)} + quarantined ${int(lake.quarantinedRows)}; peak RSS MB: ${peaks}`);
+        log(tag, `stages: ${lake.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)} s`).join(', ')}`);
+      } finally {
+        await s3.stop();
+      }
+    }
+    const result = summarizeSize({ rows, orgs, seedSeconds: source.seedSeconds, lakes, baselines });
+    log(label, `lake / baseline = ${result.ratio.toFixed(2)} (medians of ${repeat}; each pair: ${result.repetitions.map((r) => (r.baselineSeconds / r.lakeSeconds).toFixed(2)).join(', ')})`);
+    return result;
   } finally {
-    await s3.stop();
     await source.drop();
   }
 }
@@ -72,7 +88,7 @@ function gitCommit(): string {
 async function main(): Promise<void> {
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
-    command: `${process.env.BENCH_SCHEMAS_DIR ? `BENCH_SCHEMAS_DIR=${process.env.BENCH_SCHEMAS_DIR} ` : ''}${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs}`,
+    command: `${process.env.BENCH_SCHEMAS_DIR ? `BENCH_SCHEMAS_DIR=${process.env.BENCH_SCHEMAS_DIR} ` : ''}${workerNodeArgs.length ? `BENCH_WORKER_NODE_ARGS='${workerNodeArgs.join(' ')}' ` : ''}pnpm bench --rows ${sizes.join(',')} --orgs ${orgs} --repeat ${repeat}`,
     machine: {
       cpus: cpus().length,
       memoryGb: Math.round(totalmem() / 2 ** 30),
