@@ -86,14 +86,6 @@ describe.each<ParquetCompression>(['zstd', 'snappy', 'uncompressed'])('all lake 
     for (const spec of ALL_TYPES_SPECS) expect(values.map((row) => row[spec.name]), spec.name).toEqual(expected.columns[spec.name]);
   });
 
-  it('is Parquet format 2: integers and timestamps delta-encoded, floats byte-stream-split', async () => {
-    const rows = await query(db, `SELECT path_in_schema AS col, encodings FROM parquet_metadata(${literal(path)})`);
-    const encodings = (col: string) => String(rows.find((r) => r.col === col)?.encodings);
-    expect(encodings('int64')).toContain('DELTA_BINARY_PACKED');
-    expect(encodings('timestamp')).toContain('DELTA_BINARY_PACKED');
-    expect(encodings('float64')).toContain('BYTE_STREAM_SPLIT');
-  });
-
   it('reports the same rows and file statistics as the JavaScript writer', async () => {
     const js = await writeParquetFile(join(dir, `js-${compression}.parquet`), ALL_TYPES_SPECS, [expected], { compression });
     expect(result.rowCount).toBe(js.rowCount);
@@ -274,6 +266,37 @@ describe('a query copied to a lake Parquet file', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('is Parquet format 2 with small dictionaries: up to 1,000 distinct values per row group dictionary-encoded, more delta-encoded or byte-stream-split', async () => {
+    const specs: ColumnSpec[] = [
+      { name: 'few', type: 'int32', nullable: false },
+      { name: 'many', type: 'int64', nullable: false },
+      { name: 'few_text', type: 'string', nullable: false },
+      { name: 'many_text', type: 'string', nullable: false },
+      { name: 'many_times', type: 'timestamp', nullable: false },
+      { name: 'many_floats', type: 'float64', nullable: false },
+    ];
+    const path = join(dir, 'copied-encodings.parquet');
+    const session = await NativeSession.open();
+    try {
+      const select =
+        `SELECT i % 1000 AS few, i % 1001 AS many, 'v' || (i % 1000) AS few_text, 'v' || (i % 1001) AS many_text, ` +
+        `TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (i) MICROSECOND AS many_times, i / 7.0 AS many_floats FROM range(20000) t(i)`;
+      expect((await session.copyToParquet(select, path, specs, { rowGroupSize: 20000 })).rowCount).toBe(20000);
+    } finally {
+      session.close();
+    }
+    const rows = await query(db, `SELECT path_in_schema AS col, encodings FROM parquet_metadata(${literal(path)})`);
+    const encodings = (col: string) => String(rows.find((r) => r.col === col)?.encodings);
+    expect(encodings('few')).toBe('RLE_DICTIONARY');
+    expect(encodings('few_text')).toBe('RLE_DICTIONARY');
+    expect(encodings('many')).toBe('DELTA_BINARY_PACKED');
+    expect(encodings('many_text')).toBe('DELTA_LENGTH_BYTE_ARRAY');
+    expect(encodings('many_times')).toBe('DELTA_BINARY_PACKED');
+    expect(encodings('many_floats')).toBe('BYTE_STREAM_SPLIT');
+    const [sums] = await query(db, `SELECT sum(few) AS few, sum(many) AS many, count(DISTINCT many_text) AS texts, epoch_us(max(many_times)) AS last FROM read_parquet(${literal(path)})`);
+    expect(sums).toEqual({ few: 9_990_000n, many: 9_990_190n, texts: 1001n, last: 1_704_067_200_019_999n });
   });
 
   it('refuses bad JSON text (naming the row) and a null in a required column, leaving no file', async () => {
