@@ -14,7 +14,8 @@ export interface S3Service {
 
 /**
  * Starts s3rver through the test harness's global setup, so the bench gets the same patches for
- * s3rver's bugs as the tests. With `MINIO_ENDPOINT` already set (a real MinIO) it uses that one.
+ * s3rver's bugs as the tests. With `MINIO_ENDPOINT` already set (a real MinIO) it uses that one,
+ * which must be a scratch one: every lake run of the bench writes v1 of the same dataset into it.
  * s3rver cannot take multipart uploads: every object must stay under 64 MiB (see `--orgs`).
  */
 export async function startS3(): Promise<S3Service> {
