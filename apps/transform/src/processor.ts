@@ -150,6 +150,7 @@ export function createTransformProcessor(deps: TransformDeps) {
       }
       return plans.get(id) ?? null;
     };
+    let stagedSeq = 0;
     /**
      * One staged file through the contract. `write`: valid rows to the data writer, rejected ones
      * (every row, with `rejectAll`) to quarantine. `count`: nothing written; returns the rows and
@@ -157,8 +158,10 @@ export function createTransformProcessor(deps: TransformDeps) {
      */
     const checkStaged = async (staged: StagedFile, mode: 'write' | 'count', rejectAll?: Violation): Promise<{ rows: number; rejected: number; sourceFile: string }> => {
       const key = deps.layout.parseKey(`${staged.object.bucket}/${staged.object.path}`);
-      const local = join(deps.tmpDir, `transform-${job.runId}-staged.parquet`);
-      const rest = join(deps.tmpDir, `transform-${job.runId}-rest.parquet`);
+      // Each staged file gets local names of its own: a reader keeps no stale view of the one before.
+      const seq = stagedSeq++;
+      const local = join(deps.tmpDir, `transform-${job.runId}-staged-${seq}.parquet`);
+      const rest = join(deps.tmpDir, `transform-${job.runId}-rest-${seq}.parquet`);
       const write = mode === 'write';
       let rows = 0;
       let rejectedRows = 0;
