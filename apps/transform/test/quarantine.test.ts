@@ -14,18 +14,22 @@ describe('quarantineBatch', () => {
       },
       { row: 8, staged: { id: 9007199254740993n, ids: [1n, 2n], ok: true }, violations: [] },
       { row: 9, staged: { id: 3, value: 'ünïcode ✓' }, violations: [{ column: 'id', rule: 'required', raw: null, message: 'id is required' }] },
+      { row: 10, staged: { id: 5n, nested: [[1n], { a: 2n }], after: 'x' }, violations: [] },
     ];
     const batch = quarantineBatch(rows, ctx);
-    expect(batch.rowCount).toBe(3);
+    expect(batch.rowCount).toBe(4);
     expect(batch.columns.staged_row).toEqual([
       '{"id":12,"value":"ab\\"c","note":null,"ts":"1704067200123456","tags":["x",null]}',
       '{"id":"9007199254740993","ids":["1","2"],"ok":true}',
       '{"id":3,"value":"ünïcode ✓"}',
+      '{"id":"5","nested":[["1"],{"a":"2"}],"after":"x"}',
     ]);
-    expect(batch.columns.row_key).toEqual(['{"id":12}', '{"id":"9007199254740993"}', '{"id":3}']);
-    expect(batch.columns.violations).toEqual([JSON.stringify(rows[0]?.violations), '[]', '[{"column":"id","rule":"required","raw":null,"message":"id is required"}]']);
-    expect(batch.columns.row_number).toEqual([7n, 8n, 9n]);
-    expect(batch.columns.column_name).toEqual(['value', '', 'id']);
-    expect(batch.columns.rule).toEqual(['cast', '', 'required']);
+    expect(batch.columns.row_key).toEqual(['{"id":12}', '{"id":"9007199254740993"}', '{"id":3}', '{"id":"5"}']);
+    // The staged rows are not changed by their text.
+    expect(rows[1]?.staged).toEqual({ id: 9007199254740993n, ids: [1n, 2n], ok: true });
+    expect(batch.columns.violations).toEqual([JSON.stringify(rows[0]?.violations), '[]', '[{"column":"id","rule":"required","raw":null,"message":"id is required"}]', '[]']);
+    expect(batch.columns.row_number).toEqual([7n, 8n, 9n, 10n]);
+    expect(batch.columns.column_name).toEqual(['value', '', 'id', '']);
+    expect(batch.columns.rule).toEqual(['cast', '', 'required', '']);
   });
 });
