@@ -66,7 +66,7 @@ async function benchSize(rows: number): Promise<SizeResult> {
         lakes.push(lake);
         const peaks = lake.workers.map((w) => `${w.app} ${w.peakRssMb.toFixed(0)}`).join(', ');
         log(tag, `lake (${s3.kind}): ${lake.seconds.toFixed(1)} s, ${int(lake.rowsPerSecond)} rows/s; loaded ${int(lake.loadedRows)} + quarantined ${int(lake.quarantinedRows)}; peak RSS MB: ${peaks}`);
-        log(tag, `stages: ${lake.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)} s`).join(', ')}`);
+        log(tag, `stages (start + seconds): ${lake.stages.map((s) => `${s.stage} ${s.startS.toFixed(1)} + ${s.seconds.toFixed(1)} s`).join(', ')}`);
       } finally {
         await s3.stop();
       }
