@@ -14,7 +14,7 @@ describe('quarantineBatch', () => {
       },
       { row: 8, staged: { id: 9007199254740993n, ids: [1n, 2n], ok: true }, violations: [] },
       { row: 9, staged: { id: 3, value: 'ünïcode ✓' }, violations: [{ column: 'id', rule: 'required', raw: null, message: 'id is required' }] },
-      { row: 10, staged: { id: 5n, nested: [[1n], { a: 2n }], after: 'x' }, violations: [] },
+      { row: 10, staged: { id: 5n, nested: [[1n], [2n, null]], after: 'x' }, violations: [] },
     ];
     const batch = quarantineBatch(rows, ctx);
     expect(batch.rowCount).toBe(4);
@@ -22,7 +22,7 @@ describe('quarantineBatch', () => {
       '{"id":12,"value":"ab\\"c","note":null,"ts":"1704067200123456","tags":["x",null]}',
       '{"id":"9007199254740993","ids":["1","2"],"ok":true}',
       '{"id":3,"value":"ünïcode ✓"}',
-      '{"id":"5","nested":[["1"],{"a":"2"}],"after":"x"}',
+      '{"id":"5","nested":[["1"],["2",null]],"after":"x"}',
     ]);
     expect(batch.columns.row_key).toEqual(['{"id":12}', '{"id":"9007199254740993"}', '{"id":3}', '{"id":"5"}']);
     // The staged rows are not changed by their text.
