@@ -77,10 +77,10 @@ function sharedInstance(): Promise<DuckDBInstance> {
     autoinstall_known_extensions: 'false',
     // Insertion order is the file's row order, which callers rely on.
     preserve_insertion_order: 'true',
-    // Workers read local scratch files that are replaced at the same path (a run's staged files,
-    // the rows left to RowValidator), often within one second. DuckDB's cache of file contents
-    // took a replaced file for the one it had read (same path, modification time to the second)
-    // and served the old file's pages: "ZSTD Decompression failure", or the old file's rows.
+    // Workers read local scratch files that can be replaced at the same path within a second (the
+    // partitioned writer's copy of each range it streams). DuckDB's cache of file contents took a
+    // replaced file of the same size for the one it had read there and served the old file's
+    // pages: "ZSTD Decompression failure", or the old file's rows where they decode.
     enable_external_file_cache: 'false',
   }).then(async (db) => {
     // A TIMESTAMP becomes a TIMESTAMPTZ in the session's zone, which DuckDB takes from the
