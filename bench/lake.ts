@@ -45,6 +45,8 @@ export interface LakeResult {
   outputFiles: number;
   stages: StageTiming[];
   workers: WorkerUsage[];
+  /** CPU seconds of the bench process over the run: s3rver's requests (when in process) and the bench's polls. */
+  benchCpuSeconds: number;
   rssSamples: RssSample[];
 }
 
@@ -79,6 +81,7 @@ export async function runLake(opts: {
     pool = await WorkerPool.start({ repoRoot: opts.repoRoot, env, logDir: opts.logDir, nodeArgs: opts.workerNodeArgs ?? [] });
     await catalog.migrate();
     pool.startSampling();
+    const cpuAtStart = process.cpuUsage();
     const started = Date.now();
     const t0 = performance.now();
     // Parsed, so fields the payload gains with defaults are filled as any trigger's would be.
@@ -89,6 +92,7 @@ export async function runLake(opts: {
     // The catalog stage's own end, on the machine's clock like `started`: the poll's interval
     // (100 ms) would add half of itself to every run on average.
     const seconds = ((run.finished_at as Date).getTime() - started) / 1000;
+    const benchCpu = process.cpuUsage(cpuAtStart);
     const workers = await pool.stop();
     const stages = await stageTimings(catalog, run, started, pool.samples);
 
@@ -122,6 +126,7 @@ export async function runLake(opts: {
       outputFiles: data.file_count,
       stages,
       workers,
+      benchCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
       rssSamples: pool.samples,
     };
   } finally {

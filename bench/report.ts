@@ -127,7 +127,7 @@ function memoryTable(sizes: SizeResult[]): string {
   const flat = sizes.length > 1 && first && last;
   const header = ['worker', 'idle MB', ...sizes.map((s) => `peak RSS MB @${sizeLabel(s.rows)}`)];
   if (flat) header.push(`${sizeLabel(last.rows)}/${sizeLabel(first.rows)}`);
-  header.push(...sizes.map((s) => `CPU s @${sizeLabel(s.rows)}`), ...sizes.map((s) => `written MB @${sizeLabel(s.rows)}`));
+  header.push(...sizes.map((s) => `CPU s in the run (in the process's life) @${sizeLabel(s.rows)}`), ...sizes.map((s) => `written MB @${sizeLabel(s.rows)}`));
   const rows = WORKER_APPS.map((app) => {
     const usage = sizes.map((s) => s.lake.workers.find((w) => w.app === app));
     const peaks = sizes.map((s) => peakOf(s, app));
@@ -137,14 +137,17 @@ function memoryTable(sizes: SizeResult[]): string {
       const ratio = (peaks.at(-1) ?? 0) / (peaks[0] ?? 1);
       cells.push(`${fixed(ratio, 2)} ${mark(ratio <= TARGETS.flatRatio)}`);
     }
-    cells.push(...usage.map((u) => fixed(u?.cpuSeconds ?? 0)), ...usage.map((u) => mb(u?.writtenBytes ?? 0)));
+    cells.push(...usage.map((u) => `${fixed(u?.runCpuSeconds ?? 0)} (${fixed(u?.cpuSeconds ?? 0)})`), ...usage.map((u) => mb(u?.writtenBytes ?? 0)));
     return cells;
   });
   const baselinePeak = (s: SizeResult) => Math.max(...s.repetitions.map((r) => r.baselinePeakRssMb));
   const baseline = ['baseline (1 process)', '–', ...sizes.map((s) => `${fixed(baselinePeak(s))} (median run: copy ${fixed(s.baseline.copyPeakRssMb)}, duckdb ${fixed(s.baseline.duckdbPeakRssMb)})`)];
   if (flat) baseline.push(fixed(baselinePeak(last) / baselinePeak(first), 2));
   baseline.push(...sizes.map(() => '–'), ...sizes.map((s) => mb(s.baseline.csvBytes + s.baseline.parquetBytes)));
-  return table(header, [...rows, baseline]);
+  const bench = ['bench process (s3rver when in process, polls)', '–', ...sizes.map(() => '–')];
+  if (flat) bench.push('–');
+  bench.push(...sizes.map((s) => fixed(s.lake.benchCpuSeconds)), ...sizes.map(() => '–'));
+  return table(header, [...rows, bench, baseline]);
 }
 
 function stageTable(size: SizeResult): string {
@@ -187,6 +190,7 @@ export function toMarkdown(report: BenchReport): string {
     '',
     `Peak RSS is the highest of a size's repetitions; idle, CPU and written are the median lake run's. ` +
       `Target ≤ ${TARGETS.workerRssMb} MB per worker, flat in the data size (largest/smallest ≤ ${TARGETS.flatRatio}). ` +
+      'CPU in the run is from just before the trigger to the commit (PostgreSQL\'s is not counted here); in brackets, the whole process life, start-up included. ' +
       '"written" is `wchar` from /proc/<pid>/io: every write syscall, i.e. temp Parquet files, S3 uploads and PostgreSQL/Redis traffic.',
   ];
   for (const size of report.sizes) {

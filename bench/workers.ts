@@ -17,6 +17,8 @@ export interface WorkerUsage {
   /** Highest VmRSS of the periodic samples (a cross-check of `peakRssMb`). */
   sampledPeakRssMb: number;
   cpuSeconds: number;
+  /** CPU seconds from `startSampling` (just before the trigger) to `stop`: the run's, without start-up. */
+  runCpuSeconds: number;
   /** `wchar`: bytes handed to write syscalls — temp Parquet files, S3 uploads, PostgreSQL and Redis traffic. */
   writtenBytes: number;
   /** `write_bytes`: bytes the process caused to be sent to the storage layer. */
@@ -78,6 +80,8 @@ interface Running {
   port: number;
   idleRssMb: number;
   sampledPeakRssMb: number;
+  /** CPU seconds when sampling started. */
+  cpuAtStart: number;
   exited?: string;
 }
 
@@ -110,6 +114,7 @@ export class WorkerPool {
 
   /** Starts sampling every worker's VmRSS every `intervalMs`; `t` counts from this call. */
   startSampling(intervalMs = 500): void {
+    for (const r of this.running) if (!r.exited) r.cpuAtStart = cpuSeconds(r.pid);
     const started = performance.now();
     this.sampler = setInterval(() => {
       const rssMb: RssSample['rssMb'] = {};
@@ -141,7 +146,7 @@ export class WorkerPool {
         stdio: ['ignore', log, log],
       });
       if (child.pid === undefined) throw new Error(`could not spawn the ${app} worker`);
-      const r: Running = { app, child, pid: child.pid, port, idleRssMb: 0, sampledPeakRssMb: 0 };
+      const r: Running = { app, child, pid: child.pid, port, idleRssMb: 0, sampledPeakRssMb: 0, cpuAtStart: 0 };
       child.once('exit', (code, signal) => {
         r.exited = `${app} worker exited (${code ?? signal}); see ${join(opts.logDir, `${app}.log`)}`;
       });
@@ -197,6 +202,7 @@ export class WorkerPool {
         peakRssMb: rssMb(r.pid, 'VmHWM'),
         sampledPeakRssMb: r.sampledPeakRssMb,
         cpuSeconds: cpuSeconds(r.pid),
+        runCpuSeconds: cpuSeconds(r.pid) - r.cpuAtStart,
         writtenBytes: io.get('wchar') ?? 0,
         diskWriteBytes: io.get('write_bytes') ?? 0,
       });
