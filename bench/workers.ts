@@ -196,13 +196,14 @@ export class WorkerPool {
     for (const r of this.running) {
       if (r.exited) continue;
       const io = procFields(r.pid, 'io');
+      const cpu = cpuSeconds(r.pid);
       usage.push({
         app: r.app,
         idleRssMb: r.idleRssMb,
         peakRssMb: rssMb(r.pid, 'VmHWM'),
         sampledPeakRssMb: r.sampledPeakRssMb,
-        cpuSeconds: cpuSeconds(r.pid),
-        runCpuSeconds: cpuSeconds(r.pid) - r.cpuAtStart,
+        cpuSeconds: cpu,
+        runCpuSeconds: cpu - r.cpuAtStart,
         writtenBytes: io.get('wchar') ?? 0,
         diskWriteBytes: io.get('write_bytes') ?? 0,
       });
