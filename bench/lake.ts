@@ -68,12 +68,14 @@ export async function runLake(opts: {
   timeoutMs: number;
   /** Node flags for the workers only, e.g. a heap limit or `--cpu-prof`, to see where memory and time go. */
   workerNodeArgs?: string[];
+  /** Environment variables for the workers beyond the bench's own (a setting compared, `BENCH_COMPARE`). */
+  workerEnv?: Record<string, string>;
 }): Promise<LakeResult> {
   const catalogDb = await createTestDatabase('bench_catalog');
   const tmp = await mkdtemp(join(tmpdir(), 'lake-bench-'));
   const redis = redisConnectionOptions();
   const prefix = uniqueName('bench');
-  const env = benchWorkerEnv({ s3: opts.s3, catalogUrl: catalogDb.url, repoRoot: opts.repoRoot, prefix, tmp, source: opts.source });
+  const env = { ...benchWorkerEnv({ s3: opts.s3, catalogUrl: catalogDb.url, repoRoot: opts.repoRoot, prefix, tmp, source: opts.source }), ...opts.workerEnv };
   const catalog = openCatalog({ url: catalogDb.url, poolSize: 2 });
   const queues = new LakeQueues({ host: redis.host, port: redis.port, prefix });
   let pool: WorkerPool | undefined;

@@ -54,7 +54,7 @@ export function sizeLabel(rows: number): string {
 }
 
 /** The run of median `seconds`; of an even count, the faster of the two middle ones. */
-function medianRun<T extends { seconds: number }>(runs: readonly T[]): T {
+export function medianRun<T extends { seconds: number }>(runs: readonly T[]): T {
   const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
   const run = sorted[Math.floor((sorted.length - 1) / 2)];
   if (!run) throw new Error('no runs to take the median of');
