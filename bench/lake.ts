@@ -8,6 +8,7 @@ import { LakeQueues } from '@lake/queue';
 import { createObjectStore, createStorageLayout, DEFAULT_BUCKETS } from '@lake/storage';
 import { createTestDatabase, redisConnectionOptions, uniqueName } from '@lake/testing';
 import { type S3Service, type SeededSource, benchWorkerEnv, dropQueues } from './services.js';
+import { SourceCpu } from './source-cpu.js';
 import { type RssSample, WorkerPool, type WorkerApp, type WorkerUsage } from './workers.js';
 
 const DATASET = 'phenotype.observations';
@@ -47,6 +48,8 @@ export interface LakeResult {
   workers: WorkerUsage[];
   /** CPU seconds of the bench process over the run: s3rver's requests (when in process) and the bench's polls. */
   benchCpuSeconds: number;
+  /** CPU seconds of the source PostgreSQL's backends serving the extract over the run; undefined when PostgreSQL is not on this machine. */
+  sourceCpuSeconds?: number;
   rssSamples: RssSample[];
 }
 
@@ -83,6 +86,7 @@ export async function runLake(opts: {
     pool = await WorkerPool.start({ repoRoot: opts.repoRoot, env, logDir: opts.logDir, nodeArgs: opts.workerNodeArgs ?? [] });
     await catalog.migrate();
     pool.startSampling();
+    const sourceCpu = await SourceCpu.start({ adminUrl: opts.source.adminUrl, database: opts.source.database, role: opts.source.extractRole });
     const cpuAtStart = process.cpuUsage();
     const started = Date.now();
     const t0 = performance.now();
@@ -95,6 +99,7 @@ export async function runLake(opts: {
     // (100 ms) would add half of itself to every run on average.
     const seconds = ((run.finished_at as Date).getTime() - started) / 1000;
     const benchCpu = process.cpuUsage(cpuAtStart);
+    const sourceCpuSeconds = await sourceCpu.stop();
     const workers = await pool.stop();
     const stages = await stageTimings(catalog, run, started, pool.samples);
 
@@ -129,6 +134,7 @@ export async function runLake(opts: {
       stages,
       workers,
       benchCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
+      ...(sourceCpuSeconds !== undefined ? { sourceCpuSeconds } : {}),
       rssSamples: pool.samples,
     };
   } finally {

@@ -147,7 +147,10 @@ function memoryTable(sizes: SizeResult[]): string {
   const bench = ['bench process (s3rver when in process, polls)', '–', ...sizes.map(() => '–')];
   if (flat) bench.push('–');
   bench.push(...sizes.map((s) => fixed(s.lake.benchCpuSeconds)), ...sizes.map(() => '–'));
-  return table(header, [...rows, bench, baseline]);
+  const source = ["PostgreSQL (the extract's backends)", '–', ...sizes.map(() => '–')];
+  if (flat) source.push('–');
+  source.push(...sizes.map((s) => (s.lake.sourceCpuSeconds === undefined ? '–' : fixed(s.lake.sourceCpuSeconds))), ...sizes.map(() => '–'));
+  return table(header, [...rows, bench, source, baseline]);
 }
 
 function stageTable(size: SizeResult): string {
@@ -190,7 +193,7 @@ export function toMarkdown(report: BenchReport): string {
     '',
     `Peak RSS is the highest of a size's repetitions; idle, CPU and written are the median lake run's. ` +
       `Target ≤ ${TARGETS.workerRssMb} MB per worker, flat in the data size (largest/smallest ≤ ${TARGETS.flatRatio}). ` +
-      'CPU in the run is from just before the trigger to the commit (PostgreSQL\'s is not counted here); in brackets, the whole process life, start-up included. ' +
+      'CPU in the run is from just before the trigger to the commit; in brackets, the whole process life, start-up included. PostgreSQL\'s is its backends serving the extract role, sampled every 200 ms from /proc (– when PostgreSQL is on another machine). ' +
       '"written" is `wchar` from /proc/<pid>/io: every write syscall, i.e. temp Parquet files, S3 uploads and PostgreSQL/Redis traffic.',
   ];
   for (const size of report.sizes) {

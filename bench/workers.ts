@@ -50,7 +50,8 @@ function tryRssMb(pid: number): number | undefined {
   }
 }
 
-function cpuSeconds(pid: number): number {
+/** User + system CPU seconds of a process of this machine, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after "pid (comm) " start at field 3; utime and stime are fields 14 and 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
