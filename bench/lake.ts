@@ -82,11 +82,12 @@ export async function runLake(opts: {
   const catalog = openCatalog({ url: catalogDb.url, poolSize: 2 });
   const queues = new LakeQueues({ host: redis.host, port: redis.port, prefix });
   let pool: WorkerPool | undefined;
+  let sourceCpu: SourceCpu | undefined;
   try {
     pool = await WorkerPool.start({ repoRoot: opts.repoRoot, env, logDir: opts.logDir, nodeArgs: opts.workerNodeArgs ?? [] });
     await catalog.migrate();
     pool.startSampling();
-    const sourceCpu = await SourceCpu.start({ adminUrl: opts.source.adminUrl, database: opts.source.database, role: opts.source.extractRole });
+    sourceCpu = await SourceCpu.start({ adminUrl: opts.source.adminUrl, database: opts.source.database, role: opts.source.extractRole });
     const cpuAtStart = process.cpuUsage();
     const started = Date.now();
     const t0 = performance.now();
@@ -138,6 +139,8 @@ export async function runLake(opts: {
       rssSamples: pool.samples,
     };
   } finally {
+    // A run that failed leaves the sampler running: stop it (a second stop gives the first's answer).
+    await sourceCpu?.stop().catch(() => undefined);
     await pool?.stop();
     await dropQueues(queues);
     await catalog.close();

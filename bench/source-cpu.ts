@@ -58,6 +58,14 @@ export class SourceCpu {
 
   /** Samples once more and stops: the backends' CPU seconds since `start`, summed, or undefined when none could be read. */
   async stop(): Promise<number | undefined> {
+    if (this.stopped) return this.stopped;
+    this.stopped = this.finish();
+    return this.stopped;
+  }
+
+  private stopped?: Promise<number | undefined>;
+
+  private async finish(): Promise<number | undefined> {
     clearInterval(this.timer);
     await this.sampling?.catch(() => undefined);
     await this.sample().catch(() => undefined);
