@@ -37,9 +37,13 @@ export class SourceCpu {
     await sampler.sample();
     for (const [pid, cpu] of sampler.seen) sampler.before.set(pid, cpu);
     sampler.timer = setInterval(() => {
-      sampler.sampling ??= sampler.sample().finally(() => {
-        sampler.sampling = undefined;
-      });
+      // A failed sample (the connection dropped, say) costs that sample, not the bench.
+      sampler.sampling ??= sampler
+        .sample()
+        .catch(() => undefined)
+        .finally(() => {
+          sampler.sampling = undefined;
+        });
     }, opts.intervalMs ?? 200);
     return sampler;
   }
@@ -67,7 +71,7 @@ export class SourceCpu {
 
   private async finish(): Promise<number | undefined> {
     clearInterval(this.timer);
-    await this.sampling?.catch(() => undefined);
+    await this.sampling;
     await this.sample().catch(() => undefined);
     await this.client.end();
     if (this.seen.size === 0 && this.unreadable) return undefined;
