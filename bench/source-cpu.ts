@@ -22,6 +22,8 @@ export class SourceCpu {
   private readonly before = new Map<number, number>();
   private timer?: NodeJS.Timeout;
   private sampling?: Promise<void>;
+  /** The first `stop`'s answer: a second one gives it again. */
+  private stopped?: Promise<number | undefined>;
   private unreadable = false;
 
   private constructor(
@@ -61,13 +63,10 @@ export class SourceCpu {
   }
 
   /** Samples once more and stops: the backends' CPU seconds since `start`, summed, or undefined when none could be read. */
-  async stop(): Promise<number | undefined> {
-    if (this.stopped) return this.stopped;
-    this.stopped = this.finish();
+  stop(): Promise<number | undefined> {
+    this.stopped ??= this.finish();
     return this.stopped;
   }
-
-  private stopped?: Promise<number | undefined>;
 
   private async finish(): Promise<number | undefined> {
     clearInterval(this.timer);
