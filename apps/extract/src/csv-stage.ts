@@ -156,10 +156,11 @@ export async function* stageThroughCsv(
     // PostgreSQL sends each row as a message of its own: blocks end after every `fileRows` rows,
     // where a part ends, and no byte of the CSV is read here to find its records. copyOutRows
     // reads and discards the rest when this stops early, so the connection and its transaction
-    // stay usable for the binary path.
+    // stay usable for the binary path. Each block is written before the next is asked for, so on
+    // a pooled socket its buffer takes a later read (`reuseBuffers`).
     let sent = -1;
     let received = 0;
-    for await (const block of copyOutRows(client, query, { format: 'csv', splitEvery: opts.fileRows, onRowCount: (n) => (sent = n) })) {
+    for await (const block of copyOutRows(client, query, { format: 'csv', splitEvery: opts.fileRows, reuseBuffers: true, onRowCount: (n) => (sent = n) })) {
       if (out === undefined) open();
       write(block.bytes);
       records += block.rows;

@@ -9,7 +9,7 @@ import { NativeParquetWriter } from '@lake/parquet';
 import type { StageContext } from '@lake/queue';
 import type { ObjectStore, StorageLayout } from '@lake/storage';
 import pg from 'pg';
-import { BinaryCopyDecoder, copyOutBinary, describeQuery } from './pg-copy/index.js';
+import { BinaryCopyDecoder, copyOutBinary, describeQuery, pooledReadSocket } from './pg-copy/index.js';
 import { backfillMatcher } from './backfill.js';
 import { type CsvStageOptions, CsvUnreadable, csvStageable, stageThroughCsv } from './csv-stage.js';
 import { extractFiles } from './file-source/file-extract.js';
@@ -105,7 +105,8 @@ export function createExtractProcessor(deps: ExtractDeps) {
     // A backfill re-extracts the partitions it names even when their fingerprints did not change.
     const forced = backfillMatcher(contract, run?.backfill);
 
-    const client = new pg.Client({ connectionString: deps.sourceUrl, application_name: 'bijmantra-lake-extract' });
+    // Its socket reads into a few reused buffers while CSV is staged (pg-copy/read-pool.ts).
+    const client = new pg.Client({ connectionString: deps.sourceUrl, application_name: 'bijmantra-lake-extract', stream: pooledReadSocket });
     await client.connect();
     const files: StagedFile[] = [];
     const partitions: PartitionFingerprint[] = [];

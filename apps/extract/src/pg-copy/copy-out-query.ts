@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { type ReadPool, readPoolOf } from './read-pool.js';
 
 /** Whole rows of a COPY's data, one CopyData message each, in PostgreSQL's order. */
 export interface RowBlock {
@@ -6,6 +7,28 @@ export interface RowBlock {
   bytes: Buffer;
   /** Rows whose last byte is in `bytes`. */
   rows: number;
+}
+
+/** A pool buffer and how many of its blocks (and parses) still use it. */
+interface Chunk {
+  buffer: Buffer;
+  pool: ReadPool;
+  users: number;
+}
+const CHUNK = Symbol('lake.chunk');
+type PooledBlock = RowBlock & { [CHUNK]?: Chunk };
+
+/**
+ * Says a block's bytes are no longer read: its socket buffer may take the next read once every
+ * block of it is released. Blocks of a socket without a `ReadPool` ignore it.
+ */
+export function releaseBlock(block: RowBlock): void {
+  const chunk = (block as PooledBlock)[CHUNK];
+  if (chunk) release(chunk);
+}
+
+function release(chunk: Chunk): void {
+  if (--chunk.users === 0) chunk.pool.release(chunk.buffer);
 }
 
 /** What a pg connection offers a Submittable that takes over its socket (as pg-copy-streams does). */
@@ -31,12 +54,21 @@ const HEADER = 5; // type byte + Int32 length (which counts itself)
  * A pg `Submittable`: `client.query(new CopyOutQuery(text))`. ErrorResponse and everything after
  * CopyDone go back to pg's own parser, which reports the error (`handleError`) or the `COPY n`
  * count (`handleCommandComplete`, kept as `rowCount`).
+ *
+ * On a `pooledReadSocket` the chunks come from its `ReadPool`'s tap instead of the stream, and a
+ * chunk's buffer goes back to the pool once its blocks are released (`releaseBlock`): a consumer
+ * that releases each block before taking the next reads the whole COPY into a few buffers.
  */
 export class CopyOutQuery extends Readable {
   rowCount = 0;
   private connection?: PgConnection;
   private pgDataHandler?: (chunk: Buffer) => void;
   private readonly onReadable = () => this.forward();
+  /** The socket's pool, when it reads into one; `paused`: its tap stopped the reads. */
+  private pool?: ReadPool;
+  private paused = false;
+  /** The pool buffer being parsed, which the blocks pushed meanwhile are views of. */
+  private chunk?: Chunk;
   /** Bytes of a message header split across socket chunks. */
   private carry?: Buffer;
   /** Type of the message being read, and how many of its payload bytes are still to come. */
@@ -61,15 +93,42 @@ export class CopyOutQuery extends Readable {
     const listeners = stream.listeners('data') as Array<(chunk: Buffer) => void>;
     if (listeners.length !== 1) throw new Error(`expected pg's one data listener on the connection, found ${listeners.length}`);
     this.pgDataHandler = listeners[0];
-    stream.removeListener('data', this.pgDataHandler as (chunk: Buffer) => void);
-    stream.pause();
-    stream.on('readable', this.onReadable);
+    const pool = readPoolOf(stream);
+    if (pool) {
+      // pg's listener hears nothing while the tap is set.
+      this.pool = pool;
+      pool.tap = (chunk, buffer) => this.tapped(chunk, buffer);
+    } else {
+      stream.removeListener('data', this.pgDataHandler as (chunk: Buffer) => void);
+      stream.pause();
+      stream.on('readable', this.onReadable);
+    }
     connection.query(this.text);
   }
 
   override _read(): void {
     this.wanted = true;
-    this.forward();
+    if (!this.pool) {
+      this.forward();
+    } else if (this.paused && !this.done) {
+      this.paused = false;
+      this.pool.resume();
+    }
+  }
+
+  /** A chunk from the socket's pool; false stops the socket's reads until the consumer wants more. */
+  private tapped(input: Buffer, buffer: Buffer): boolean {
+    const chunk: Chunk = { buffer, pool: this.pool as ReadPool, users: 1 };
+    this.chunk = chunk;
+    try {
+      this.parse(input);
+    } finally {
+      this.chunk = undefined;
+      release(chunk);
+    }
+    if (this.done || this.wanted) return true;
+    this.paused = true;
+    return false;
   }
 
   handleError(err: Error): void {
@@ -97,6 +156,8 @@ export class CopyOutQuery extends Readable {
 
   private parse(input: Buffer): void {
     const chunk = this.carry ? Buffer.concat([this.carry, input]) : input;
+    // Blocks of a joined chunk are views of the new buffer, not of the pool's.
+    const pooled = this.carry ? undefined : this.chunk;
     this.carry = undefined;
     const { splitEvery = 0 } = this.opts;
     // Payloads are moved down over the headers in the chunk itself (never past where the parse
@@ -106,7 +167,12 @@ export class CopyOutQuery extends Readable {
     let rows = 0;
     const emit = () => {
       if (end === blockStart && rows === 0) return;
-      this.wanted = this.push({ bytes: chunk.subarray(blockStart, end), rows } satisfies RowBlock) && this.wanted;
+      const block: PooledBlock = { bytes: chunk.subarray(blockStart, end), rows };
+      if (pooled) {
+        pooled.users++;
+        block[CHUNK] = pooled;
+      }
+      this.wanted = this.push(block) && this.wanted;
       blockStart = end;
       rows = 0;
     };
@@ -160,6 +226,12 @@ export class CopyOutQuery extends Readable {
     this.done = true;
     const connection = this.connection as PgConnection;
     const handler = this.pgDataHandler as (chunk: Buffer) => void;
+    if (this.pool) {
+      // pg keeps views of what it is given; the pool buffer goes back.
+      this.pool.tap = undefined;
+      handler(Buffer.from(unread));
+      return;
+    }
     connection.stream.removeListener('readable', this.onReadable);
     connection.stream.addListener('data', handler);
     handler(unread);

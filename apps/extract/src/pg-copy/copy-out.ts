@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ClientBase } from 'pg';
-import { CopyOutQuery, type RowBlock } from './copy-out-query.js';
+import { CopyOutQuery, type RowBlock, releaseBlock } from './copy-out-query.js';
 
 /** Options for {@link copyOut}. */
 export interface CopyOutOptions {
@@ -22,6 +22,12 @@ export interface CopyOutOptions {
 export interface CopyOutRowsOptions extends CopyOutOptions {
   /** End a block after every this many rows (0: only where socket chunks end). @defaultValue 0 */
   splitEvery?: number;
+  /**
+   * A block's bytes are read only until the consumer asks for the next block: on a
+   * `pooledReadSocket` they are then given back to its pool and take a later read.
+   * @defaultValue false
+   */
+  reuseBuffers?: boolean;
 }
 
 /**
@@ -58,6 +64,7 @@ export async function* copyOutRows(client: ClientBase, sql: string, options: Cop
     // destroyOnReturn: false — destroying the stream would strand the connection mid-COPY.
     for await (const block of stream.iterator({ destroyOnReturn: false })) {
       yield block as RowBlock;
+      if (options.reuseBuffers) releaseBlock(block as RowBlock);
     }
     finished = true;
     if (completed) {
