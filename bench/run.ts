@@ -86,6 +86,9 @@ async function benchSize(rows: number): Promise<SizeResult> {
           const peaks = lake.workers.map((w) => `${w.app} ${w.peakRssMb.toFixed(0)}`).join(', ');
           log(tag, `${what}: ${lake.seconds.toFixed(1)} s, ${int(lake.rowsPerSecond)} rows/s; loaded ${int(lake.loadedRows)} + quarantined ${int(lake.quarantinedRows)}; peak RSS MB: ${peaks}`);
           log(tag, `stages (start + seconds): ${lake.stages.map((s) => `${s.stage} ${s.startS.toFixed(1)} + ${s.seconds.toFixed(1)} s`).join(', ')}`);
+          // CPU within the run: on a machine whose speed drifts, what a setting saves shows here before it shows in seconds.
+          const cpu = [...lake.workers.map((w) => `${w.app} ${w.runCpuSeconds.toFixed(1)}`), ...(lake.sourceCpuSeconds !== undefined ? [`PostgreSQL ${lake.sourceCpuSeconds.toFixed(1)}`] : []), `bench ${lake.benchCpuSeconds.toFixed(1)}`];
+          log(tag, `CPU s in the run: ${cpu.join(', ')}`);
           return lake;
         } finally {
           await s3.stop();
