@@ -5,8 +5,8 @@ const READ_BYTES = 64 * 1024;
 /** Free buffers a pool keeps; a COPY consumer holds a few chunks at a time. */
 const MAX_FREE = 16;
 
-/** Where a pooled socket's pool is, for a COPY reader to find on pg's connection. */
-export const READ_POOL = Symbol('lake.readPool');
+/** Where a pooled socket's pool is, for a COPY reader to find on pg's connection (`readPoolOf`). */
+const READ_POOL = Symbol('lake.readPool');
 
 /**
  * The buffers a socket reads into (Node's `onread`), taken back once their bytes are used. A
@@ -61,7 +61,7 @@ export class ReadPool {
 }
 
 /**
- * A socket for pg's `stream` option that reads into a `ReadPool` (found at `READ_POOL`). With TLS,
+ * A socket for pg's `stream` option that reads into a `ReadPool` (`readPoolOf` finds it). With TLS,
  * pg wraps the socket it is given, so `ssl` connections get a plain socket and no pool.
  */
 export function pooledReadSocket(config?: { ssl?: unknown }): Socket {
